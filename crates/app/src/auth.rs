@@ -1,0 +1,181 @@
+//! Who is calling: token look-up, account scoping, roles.
+//! Mirrors app/controllers/concerns/access_token_auth_helper.rb and ensure_current_account_helper.rb.
+
+use confab_domain::account::{Account, AccountUser};
+use confab_domain::agent_bot::AgentBot;
+use confab_domain::platform::PlatformApp;
+use confab_domain::user::User;
+use confab_domain::{AccountId, AccountStatus, AgentBotId, PlatformAppId, UserId};
+use confab_store::tokens::{self, OwnerKind};
+use confab_store::{accounts, agent_bots, platform, users};
+
+use crate::error::{AppError, AppResult, messages};
+use crate::secrets;
+use crate::App;
+
+/// The owner of a presented token.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(User),
+    AgentBot(AgentBot),
+    PlatformApp(PlatformApp),
+}
+
+/// The caller inside one account.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    User { user: User, membership: AccountUser },
+    AgentBot(AgentBot),
+}
+
+/// An authorised request inside one account.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub account: Account,
+    pub actor: Actor,
+}
+
+impl Scope {
+    pub fn account_id(&self) -> AccountId {
+        self.account.id
+    }
+    /// Whether the caller is an administrator of the account.
+    pub fn is_admin(&self) -> bool {
+        matches!(&self.actor, Actor::User { membership, .. } if membership.role.is_admin())
+    }
+    /// The calling user, if a user calls.
+    pub fn user(&self) -> Option<&User> {
+        match &self.actor {
+            Actor::User { user, .. } => Some(user),
+            Actor::AgentBot(_) => None,
+        }
+    }
+    /// Refuses anyone but an administrator (Pundit's denial, answered 401).
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin() { Ok(()) } else { Err(AppError::Forbidden(messages::NOT_AUTHORIZED)) }
+    }
+    /// Refuses agent bots on endpoints outside Chatwoot's bot allow-list.
+    pub fn require_user(&self) -> AppResult<&User> {
+        self.user().ok_or(AppError::Forbidden(messages::BOT_NOT_ALLOWED))
+    }
+}
+
+/// A newly issued token of an owner.
+pub(crate) async fn issue_token(
+    app: &App,
+    c: &mut confab_store::Conn<'_>,
+    owner: OwnerKind,
+    owner_id: i64,
+) -> AppResult<String> {
+    let seed = secrets::new_seed();
+    let token = app.secret().token_for_seed(&seed);
+    tokens::upsert_token(c, owner, owner_id, &app.secret().digest(&token), &seed, app.now()).await?;
+    Ok(token)
+}
+
+impl App {
+    /// Resolves a token to its owner. `InvalidToken` when nothing matches.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(AppError::InvalidToken);
+        }
+        let mut c = self.store().conn();
+        let stored = tokens::find_by_digest(&mut c, &self.secret().digest(token)).await?.ok_or(AppError::InvalidToken)?;
+        let found = match stored.owner {
+            OwnerKind::User => users::find_user(&mut c, UserId(stored.owner_id)).await?.map(Principal::User),
+            OwnerKind::AgentBot => agent_bots::find_agent_bot(&mut c, AgentBotId(stored.owner_id)).await?.map(Principal::AgentBot),
+            OwnerKind::PlatformApp => Some(Principal::PlatformApp(
+                platform::get_platform_app(&mut c, PlatformAppId(stored.owner_id)).await?,
+            )),
+        };
+        found.ok_or(AppError::InvalidToken)
+    }
+
+    /// The token of an owner, re-derived from its stored seed.
+    pub async fn token_of(&self, owner: OwnerKind, id: i64) -> AppResult<Option<String>> {
+        let stored = tokens::find_by_owner(&mut self.store().conn(), owner, id).await?;
+        Ok(stored.map(|s| self.secret().token_for_seed(&s.seed)))
+    }
+
+    /// Tokens of several owners of one kind, by owner id.
+    pub async fn tokens_of(&self, owner: OwnerKind, ids: &[i64]) -> AppResult<std::collections::HashMap<i64, String>> {
+        let stored = tokens::list_by_owners(&mut self.store().conn(), owner, ids).await?;
+        Ok(stored.into_iter().map(|s| (s.owner_id, self.secret().token_for_seed(&s.seed))).collect())
+    }
+
+    /// Enters an account as the given principal: the account must exist (else `NotFound`) and be
+    /// active; a user must be a member; a bot must belong to the account or serve one of its inboxes.
+    pub async fn scope(&self, principal: &Principal, account_id: AccountId) -> AppResult<Scope> {
+        let mut c = self.store().conn();
+        let account = accounts::find_account(&mut c, account_id).await?.ok_or(AppError::NotFound)?;
+        let actor = match principal {
+            Principal::User(user) => {
+                let membership = accounts::find_account_user(&mut c, account_id, user.id)
+                    .await?
+                    .ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
+                Actor::User { user: user.clone(), membership }
+            }
+            Principal::AgentBot(bot) => {
+                let own = bot.account_id == Some(account_id);
+                if !own && !agent_bots::is_connected_to_account(&mut c, bot.id, account_id).await? {
+                    return Err(AppError::Forbidden(messages::BOT_NOT_IN_ACCOUNT));
+                }
+                Actor::AgentBot(bot.clone())
+            }
+            Principal::PlatformApp(_) => return Err(AppError::Forbidden(messages::BOT_NOT_ALLOWED)),
+        };
+        if account.status == AccountStatus::Suspended {
+            return Err(AppError::Forbidden(messages::ACCOUNT_SUSPENDED));
+        }
+        Ok(Scope { account, actor })
+    }
+
+    /// `POST /auth/sign_in`: the user with that email and password, and their token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> AppResult<(User, String)> {
+        let mut c = self.store().conn();
+        let user = users::find_user_by_email(&mut c, email.trim()).await?;
+        let Some(user) = user else {
+            // Spend the same time as a real check so response timing does not reveal accounts.
+            let _ = secrets::hash_password(password.to_owned()).await;
+            return Err(AppError::Forbidden(messages::INVALID_CREDENTIALS));
+        };
+        let ok = match &user.password_hash {
+            Some(h) => secrets::verify_password(password.to_owned(), h.clone()).await?,
+            None => false,
+        };
+        if !ok {
+            return Err(AppError::Forbidden(messages::INVALID_CREDENTIALS));
+        }
+        let token = self.user_token(user.id).await?;
+        Ok((user, token))
+    }
+
+    /// A user's token, issuing one if the user has none.
+    pub async fn user_token(&self, user: UserId) -> AppResult<String> {
+        if let Some(t) = self.token_of(OwnerKind::User, user.get()).await? {
+            return Ok(t);
+        }
+        let mut tx = self.store().begin().await?;
+        let t = issue_token(self, &mut tx.conn(), OwnerKind::User, user.get()).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// The memberships of a user, each with its account, oldest first.
+    pub async fn memberships(&self, user: UserId) -> AppResult<Vec<(AccountUser, Account)>> {
+        let mut c = self.store().conn();
+        let ms = accounts::list_user_accounts(&mut c, user).await?;
+        let ids: Vec<i64> = ms.iter().map(|m| m.account_id.get()).collect();
+        let accts = accounts::list_accounts_by_ids(&mut c, &ids).await?;
+        Ok(ms
+            .into_iter()
+            .filter_map(|m| {
+                let a = accts.iter().find(|a| a.id == m.account_id)?.clone();
+                Some((m, a))
+            })
+            .collect())
+    }
+}
+
+pub use confab_store::tokens::OwnerKind as TokenOwner;

@@ -1,0 +1,78 @@
+//! `confab-app`: the use cases. One method per action, authorisation, transactions.
+//!
+//! Depends on `confab-domain` and `confab-store`; knows nothing of HTTP or JSON wire shapes.
+//! Handlers call exactly one method here and render what it returns.
+
+pub mod accounts;
+pub mod agent_bots;
+pub mod agents;
+pub mod auth;
+pub mod bootstrap;
+mod clock;
+pub mod contacts;
+pub mod error;
+pub mod inboxes;
+pub mod platform;
+pub mod profile;
+pub mod secrets;
+
+use std::sync::Arc;
+
+use confab_domain::Timestamp;
+pub use confab_domain as domain;
+use confab_store::Store;
+
+pub use auth::{Actor, Principal, Scope};
+pub use clock::{Clock, SystemClock, TestClock};
+pub use error::{AppError, AppResult};
+pub use secrets::Secret;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The public URL of the server (`FRONTEND_URL`), used in links such as SSO logins.
+    pub frontend_url: String,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self { frontend_url: "http://127.0.0.1:3000".into() }
+    }
+}
+
+struct Inner {
+    store: Store,
+    secret: Secret,
+    clock: Arc<dyn Clock>,
+    config: AppConfig,
+}
+
+/// The application: the store, the secret, the clock. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+impl App {
+    pub fn new(store: Store, secret: Secret, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        Self { inner: Arc::new(Inner { store, secret, clock, config }) }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub(crate) fn secret(&self) -> &Secret {
+        &self.inner.secret
+    }
+    pub(crate) fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+
+    /// Whether the database answers (for `GET /api`).
+    pub async fn healthy(&self) -> bool {
+        self.inner.store.ping().await
+    }
+}

@@ -1,0 +1,48 @@
+//! Integer identifiers as newtypes, so an account id can never be passed where a user id belongs.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "db", derive(sqlx::Type))]
+        #[cfg_attr(feature = "db", sqlx(transparent))]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl $name {
+            /// The raw integer, as stored and as shown on the wire.
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// An account (a tenant).
+    AccountId,
+    /// A person who signs in: an agent or an administrator.
+    UserId,
+    /// The membership of a user in an account (`account_users`).
+    AccountUserId,
+    /// An application that provisions through the Platform API.
+    PlatformAppId,
+    /// An agent bot, owned by an account or global (system bot).
+    AgentBotId,
+    /// An inbox of an account.
+    InboxId,
+    /// The channel row behind an inbox (for example the API channel).
+    ChannelId,
+    /// A contact (a customer) of an account.
+    ContactId,
+    /// The identity of a contact inside one inbox.
+    ContactInboxId,
+);

@@ -1,0 +1,23 @@
+//! Confab's domain: identifiers, enums, timestamps, validation rules and the filter DSL.
+//!
+//! This crate is pure. It depends on no I/O, no HTTP and no SQL, so every rule here is
+//! unit-tested beside its code and reused unchanged by the store, the use cases and the
+//! wire formats.
+
+pub mod account;
+pub mod agent_bot;
+pub mod contact;
+#[cfg(feature = "db")]
+mod db;
+pub mod filter;
+pub mod ids;
+pub mod inbox;
+pub mod platform;
+pub mod time;
+pub mod user;
+pub mod validation;
+
+pub use account::{AccountStatus, Availability, Role};
+pub use ids::*;
+pub use time::Timestamp;
+pub use validation::{FieldError, ValidationErrors};

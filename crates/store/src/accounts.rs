@@ -1,0 +1,257 @@
+//! Accounts and account users.
+
+use confab_domain::account::{Account, AccountUser};
+use confab_domain::user::User;
+use confab_domain::{AccountId, AccountStatus, Availability, Role, Timestamp, UserId};
+use sea_query::{Expr, Order, Query, ExprTrait};
+use serde_json::Value;
+
+use crate::db::{Changes, insert_into, json};
+use crate::{Conn, StoreError};
+
+const ACCOUNT_COLUMNS: [&str; 13] = [
+    "id", "name", "locale", "domain", "support_email", "status", "features", "limits",
+    "custom_attributes", "settings", "auto_resolve_duration", "created_at", "updated_at",
+];
+
+/// A new account's fields.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub name: String,
+    pub locale: String,
+    pub domain: Option<String>,
+    pub support_email: Option<String>,
+    pub status: AccountStatus,
+    pub features: Value,
+    pub limits: Value,
+    pub custom_attributes: Value,
+}
+
+/// Changes to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    pub domain: Option<Option<String>>,
+    pub support_email: Option<Option<String>>,
+    pub status: Option<AccountStatus>,
+    pub features: Option<Value>,
+    pub limits: Option<Value>,
+    pub custom_attributes: Option<Value>,
+    pub settings: Option<Value>,
+    pub auto_resolve_duration: Option<Option<i64>>,
+}
+
+pub async fn insert_account(c: &mut Conn<'_>, a: &NewAccount, now: Timestamp) -> Result<AccountId, StoreError> {
+    let mut stmt = insert_into(
+        "accounts",
+        vec![
+            ("name", a.name.clone().into()),
+            ("locale", a.locale.clone().into()),
+            ("domain", a.domain.clone().into()),
+            ("support_email", a.support_email.clone().into()),
+            ("status", a.status.code().into()),
+            ("features", json(&a.features)),
+            ("limits", json(&a.limits)),
+            ("custom_attributes", json(&a.custom_attributes)),
+            ("settings", json(&Value::Object(Default::default()))),
+            ("created_at", now.as_micros().into()),
+            ("updated_at", now.as_micros().into()),
+        ],
+    )?;
+    Ok(AccountId(c.insert_returning_id(&mut stmt).await?))
+}
+
+pub async fn find_account(c: &mut Conn<'_>, id: AccountId) -> Result<Option<Account>, StoreError> {
+    let stmt = Query::select()
+        .columns(ACCOUNT_COLUMNS)
+        .from("accounts")
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+pub async fn get_account(c: &mut Conn<'_>, id: AccountId) -> Result<Account, StoreError> {
+    find_account(c, id).await?.ok_or(StoreError::NotFound)
+}
+
+/// Accounts with the given ids, by id.
+pub async fn list_accounts_by_ids(c: &mut Conn<'_>, ids: &[i64]) -> Result<Vec<Account>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(ACCOUNT_COLUMNS)
+        .from("accounts")
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+pub async fn update_account(
+    c: &mut Conn<'_>,
+    id: AccountId,
+    ch: &AccountChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut changes = Changes::default();
+    changes
+        .opt("name", ch.name.clone())
+        .opt("locale", ch.locale.clone())
+        .opt("domain", ch.domain.clone())
+        .opt("support_email", ch.support_email.clone())
+        .opt("status", ch.status.map(AccountStatus::code))
+        .opt_json("features", ch.features.as_ref())
+        .opt_json("limits", ch.limits.as_ref())
+        .opt_json("custom_attributes", ch.custom_attributes.as_ref())
+        .opt_json("settings", ch.settings.as_ref())
+        .opt("auto_resolve_duration", ch.auto_resolve_duration);
+    let n = c.execute(&changes.update("accounts", id.get(), now)).await?;
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Deletes an account and, through foreign keys, everything it owns.
+pub async fn delete_account(c: &mut Conn<'_>, id: AccountId) -> Result<(), StoreError> {
+    let stmt = Query::delete().from_table("accounts").and_where(Expr::col("id").eq(id.get())).to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+const ACCOUNT_USER_COLUMNS: [&str; 10] = [
+    "id", "account_id", "user_id", "role", "availability", "auto_offline", "inviter_id", "active_at",
+    "created_at", "updated_at",
+];
+
+/// Adds a user to an account, or changes the role of an existing membership (upsert).
+pub async fn upsert_account_user(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    user: UserId,
+    role: Role,
+    inviter: Option<UserId>,
+    now: Timestamp,
+) -> Result<AccountUser, StoreError> {
+    let mut stmt = insert_into(
+        "account_users",
+        vec![
+            ("account_id", account.get().into()),
+            ("user_id", user.get().into()),
+            ("role", role.code().into()),
+            ("availability", Availability::Online.code().into()),
+            ("auto_offline", true.into()),
+            ("inviter_id", inviter.map(UserId::get).into()),
+            ("active_at", now.as_micros().into()),
+            ("created_at", now.as_micros().into()),
+            ("updated_at", now.as_micros().into()),
+        ],
+    )?;
+    stmt.on_conflict(
+        sea_query::OnConflict::columns(["account_id", "user_id"])
+            .update_columns(["role", "updated_at"])
+            .to_owned(),
+    );
+    c.execute(&stmt).await?;
+    get_account_user(c, account, user).await
+}
+
+pub async fn find_account_user(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    user: UserId,
+) -> Result<Option<AccountUser>, StoreError> {
+    let stmt = Query::select()
+        .columns(ACCOUNT_USER_COLUMNS)
+        .from("account_users")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .and_where(Expr::col("user_id").eq(user.get()))
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+pub async fn get_account_user(c: &mut Conn<'_>, account: AccountId, user: UserId) -> Result<AccountUser, StoreError> {
+    find_account_user(c, account, user).await?.ok_or(StoreError::NotFound)
+}
+
+/// Every membership of an account, oldest first.
+pub async fn list_account_users(c: &mut Conn<'_>, account: AccountId) -> Result<Vec<AccountUser>, StoreError> {
+    let stmt = Query::select()
+        .columns(ACCOUNT_USER_COLUMNS)
+        .from("account_users")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// Every membership of a user, oldest first.
+pub async fn list_user_accounts(c: &mut Conn<'_>, user: UserId) -> Result<Vec<AccountUser>, StoreError> {
+    let stmt = Query::select()
+        .columns(ACCOUNT_USER_COLUMNS)
+        .from("account_users")
+        .and_where(Expr::col("user_id").eq(user.get()))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// Changes to a membership.
+#[derive(Debug, Clone, Default)]
+pub struct AccountUserChanges {
+    pub role: Option<Role>,
+    pub availability: Option<Availability>,
+    pub auto_offline: Option<bool>,
+}
+
+pub async fn update_account_user(
+    c: &mut Conn<'_>,
+    id: confab_domain::AccountUserId,
+    ch: &AccountUserChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut changes = Changes::default();
+    changes
+        .opt("role", ch.role.map(Role::code))
+        .opt("availability", ch.availability.map(Availability::code))
+        .opt("auto_offline", ch.auto_offline);
+    c.execute(&changes.update("account_users", id.get(), now)).await?;
+    Ok(())
+}
+
+/// Removes a user from an account (and from the account's inboxes). Returns whether a row went.
+pub async fn delete_account_user(c: &mut Conn<'_>, account: AccountId, user: UserId) -> Result<bool, StoreError> {
+    let inboxes = Query::select()
+        .column("id")
+        .from("inboxes")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .to_owned();
+    let members = Query::delete()
+        .from_table("inbox_members")
+        .and_where(Expr::col("user_id").eq(user.get()))
+        .and_where(Expr::col("inbox_id").in_subquery(inboxes))
+        .to_owned();
+    c.execute(&members).await?;
+    let stmt = Query::delete()
+        .from_table("account_users")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .and_where(Expr::col("user_id").eq(user.get()))
+        .to_owned();
+    Ok(c.execute(&stmt).await? > 0)
+}
+
+/// The agents of an account with their memberships, ordered by lower-cased name as upstream.
+pub async fn list_agents(c: &mut Conn<'_>, account: AccountId) -> Result<Vec<(User, AccountUser)>, StoreError> {
+    let users = crate::users::USER_COLUMNS.map(|col| ("users", col));
+    let stmt = Query::select()
+        .columns(users)
+        .from("users")
+        .inner_join("account_users", Expr::col(("account_users", "user_id")).equals(("users", "id")))
+        .and_where(Expr::col(("account_users", "account_id")).eq(account.get()))
+        .order_by_expr(sea_query::Func::lower(Expr::col(("users", "name"))).into(), Order::Asc)
+        .order_by(("users", "id"), Order::Asc)
+        .to_owned();
+    let list: Vec<User> = c.fetch_all(&stmt).await?;
+    let mut memberships: std::collections::HashMap<UserId, AccountUser> =
+        list_account_users(c, account).await?.into_iter().map(|m| (m.user_id, m)).collect();
+    Ok(list.into_iter().filter_map(|u| memberships.remove(&u.id).map(|m| (u, m))).collect())
+}

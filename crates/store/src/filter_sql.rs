@@ -1,0 +1,139 @@
+//! Turns a validated filter (`confab_domain::filter::Filter`) into a sea-query condition.
+//!
+//! Mirrors app/services/filter_service.rb: text comparisons of `text_case_insensitive` keys are
+//! lower-cased, `contains` is a case-insensitive substring match, dates compare by UTC day, and
+//! `not_equal_to` on a custom attribute also matches rows without the key.
+
+use confab_domain::Timestamp;
+use confab_domain::filter::{Condition, DataType, Filter, Operator, Source};
+use sea_query::{Cond, Expr, Func, LikeExpr, ExprTrait};
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `\` as the escape character.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn like(pattern: String) -> LikeExpr {
+    LikeExpr::new(pattern).escape('\\')
+}
+
+/// The SQL expression an attribute reads, qualified by `table`.
+fn target(table: &'static str, c: &Condition) -> Expr {
+    match c.source {
+        Source::Column => Expr::col((table, leak_key(&c.key))),
+        Source::AdditionalAttributes => {
+            Expr::cust_with_values(format!("{table}.additional_attributes ->> $1"), [c.key.clone()])
+        }
+        Source::CustomAttributes => Expr::cust_with_values(format!("{table}.custom_attributes ->> $1"), [c.key.clone()]),
+    }
+}
+
+/// Standard column keys come from static tables; map them back to `'static` names.
+fn leak_key(key: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "name", "email", "phone_number", "identifier", "created_at", "last_activity_at", "blocked", "status",
+        "priority", "assignee_id", "inbox_id", "team_id", "display_id", "campaign_id",
+    ];
+    KNOWN.iter().find(|k| **k == key).copied().unwrap_or("id")
+}
+
+fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {
+    let col = target(table, c);
+    let ci = matches!(c.data_type, DataType::TextCaseInsensitive)
+        || (c.source == Source::CustomAttributes && c.data_type == DataType::Text);
+    let lowered = |e: Expr| -> Expr { if ci { Func::lower(e).into() } else { e } };
+    let vals: Vec<String> = if ci { c.values.iter().map(|v| v.to_lowercase()).collect() } else { c.values.clone() };
+    match (c.data_type, c.operator) {
+        (DataType::Date, op) => {
+            let bound = match op {
+                Operator::DaysBefore => {
+                    let days = c.values.first().and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+                    now.day_start().plus_seconds(-days * 86_400)
+                }
+                _ => c.values.first().and_then(|v| Timestamp::parse_day_start(v)).unwrap_or(now),
+            };
+            match op {
+                // date(col) > date(v)  ⇔  col >= start of the next day
+                Operator::IsGreaterThan => Cond::all().add(col.gte(bound.plus_seconds(86_400).as_micros())),
+                _ => Cond::all().add(col.lt(bound.as_micros())),
+            }
+        }
+        (DataType::Boolean, op) => {
+            let wanted = c.values.first().map(|v| v == "true").unwrap_or(false);
+            let wanted = if op == Operator::NotEqualTo { !wanted } else { wanted };
+            match c.source {
+                Source::Column => Cond::all().add(col.eq(wanted)),
+                // JSON booleans read back as 'true'/'false' on PostgreSQL and 1/0 on SQLite.
+                _ => Cond::any()
+                    .add(col.clone().eq(if wanted { "true" } else { "false" }))
+                    .add(col.eq(if wanted { "1" } else { "0" })),
+            }
+        }
+        (_, Operator::EqualTo) => {
+            if c.source == Source::CustomAttributes && ci {
+                Cond::all().add(lowered(col).eq(vals.first().cloned().unwrap_or_default()))
+            } else if c.data_type == DataType::Number {
+                let nums: Vec<f64> = vals.iter().filter_map(|v| v.parse().ok()).collect();
+                Cond::all().add(Expr::expr(Func::cast_as(col, "NUMERIC")).is_in(nums))
+            } else {
+                Cond::all().add(lowered(col).is_in(vals))
+            }
+        }
+        (_, Operator::NotEqualTo) => {
+            let base = if c.source == Source::CustomAttributes && ci {
+                lowered(col.clone()).ne(vals.first().cloned().unwrap_or_default())
+            } else {
+                lowered(col.clone()).is_not_in(vals)
+            };
+            if c.source == Source::CustomAttributes {
+                Cond::any().add(base).add(col.is_null())
+            } else {
+                Cond::all().add(base)
+            }
+        }
+        (_, Operator::Contains) => vals
+            .iter()
+            .fold(Cond::any(), |acc, v| acc.add(Func::lower(col.clone()).like(like(format!("%{}%", like_escape(&v.to_lowercase())))))),
+        (_, Operator::DoesNotContain) => vals.iter().fold(Cond::all(), |acc, v| {
+            acc.add(Func::lower(col.clone()).not_like(like(format!("%{}%", like_escape(&v.to_lowercase())))))
+        }),
+        (_, Operator::StartsWith) => Cond::all().add(
+            Func::lower(col).like(like(format!("{}%", like_escape(&vals.first().cloned().unwrap_or_default().to_lowercase())))),
+        ),
+        (_, Operator::IsPresent) => Cond::all().add(col.is_not_null()),
+        (_, Operator::IsNotPresent) => Cond::all().add(col.is_null()),
+        (_, Operator::IsGreaterThan) => {
+            let n = vals.first().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            Cond::all().add(Expr::expr(Func::cast_as(col, "NUMERIC")).gt(n))
+        }
+        (_, Operator::IsLessThan) => {
+            let n = vals.first().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            Cond::all().add(Expr::expr(Func::cast_as(col, "NUMERIC")).lt(n))
+        }
+        (_, Operator::DaysBefore) => Cond::all(),
+    }
+}
+
+/// The whole filter as one condition on rows of `table`.
+pub fn condition(filter: &Filter, table: &'static str, now: Timestamp) -> Cond {
+    filter.groups.iter().fold(Cond::any(), |any, group| {
+        any.add(group.iter().fold(Cond::all(), |all, c| all.add(one(c, table, now))))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_escape("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}

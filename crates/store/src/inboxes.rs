@@ -1,0 +1,246 @@
+//! Inboxes, their API channel, and inbox members.
+
+use confab_domain::inbox::{Inbox, SenderNameType};
+use confab_domain::{AccountId, ChannelId, InboxId, Timestamp, UserId};
+use sea_query::{Expr, Order, Query, SelectStatement, ExprTrait};
+use serde_json::Value;
+
+use crate::db::{Changes, insert_into, json};
+use crate::{Conn, StoreError};
+
+const INBOX_COLUMNS: [&str; 22] = [
+    "id", "account_id", "channel_type", "channel_id", "name", "greeting_enabled", "greeting_message",
+    "enable_email_collect", "csat_survey_enabled", "csat_config", "enable_auto_assignment",
+    "auto_assignment_config", "working_hours_enabled", "working_hours", "out_of_office_message", "timezone",
+    "allow_messages_after_resolved", "lock_to_single_conversation", "sender_name_type", "business_name",
+    "created_at", "updated_at",
+];
+
+fn select_inboxes() -> SelectStatement {
+    let mut q = Query::select();
+    for col in INBOX_COLUMNS {
+        q.column(("inboxes", col));
+    }
+    q.column(("channel_api", "identifier"))
+        .column(("channel_api", "hmac_token"))
+        .column(("channel_api", "hmac_mandatory"))
+        .column(("channel_api", "webhook_url"))
+        .expr_as(Expr::col(("channel_api", "additional_attributes")), "channel_additional_attributes")
+        .from("inboxes")
+        .left_join(
+            "channel_api",
+            Expr::col(("channel_api", "id"))
+                .equals(("inboxes", "channel_id"))
+                .and(Expr::col(("inboxes", "channel_type")).eq("Channel::Api")),
+        );
+    q
+}
+
+/// The API channel of a new inbox.
+#[derive(Debug, Clone)]
+pub struct NewApiChannel {
+    pub identifier: String,
+    pub hmac_token: String,
+    pub hmac_mandatory: bool,
+    pub webhook_url: Option<String>,
+    pub additional_attributes: Value,
+}
+
+/// The inbox-level settings shared by every channel; used for create (all set) and update.
+#[derive(Debug, Clone, Default)]
+pub struct InboxSettings {
+    pub name: Option<String>,
+    pub greeting_enabled: Option<bool>,
+    pub greeting_message: Option<Option<String>>,
+    pub enable_email_collect: Option<bool>,
+    pub csat_survey_enabled: Option<bool>,
+    pub csat_config: Option<Value>,
+    pub enable_auto_assignment: Option<bool>,
+    pub auto_assignment_config: Option<Value>,
+    pub working_hours_enabled: Option<bool>,
+    pub out_of_office_message: Option<Option<String>>,
+    pub timezone: Option<String>,
+    pub allow_messages_after_resolved: Option<bool>,
+    pub lock_to_single_conversation: Option<bool>,
+    pub sender_name_type: Option<SenderNameType>,
+    pub business_name: Option<Option<String>>,
+}
+
+impl InboxSettings {
+    fn changes(&self) -> Changes {
+        let mut ch = Changes::default();
+        ch.opt("name", self.name.clone())
+            .opt("greeting_enabled", self.greeting_enabled)
+            .opt("greeting_message", self.greeting_message.clone())
+            .opt("enable_email_collect", self.enable_email_collect)
+            .opt("csat_survey_enabled", self.csat_survey_enabled)
+            .opt_json("csat_config", self.csat_config.as_ref())
+            .opt("enable_auto_assignment", self.enable_auto_assignment)
+            .opt_json("auto_assignment_config", self.auto_assignment_config.as_ref())
+            .opt("working_hours_enabled", self.working_hours_enabled)
+            .opt("out_of_office_message", self.out_of_office_message.clone())
+            .opt("timezone", self.timezone.clone())
+            .opt("allow_messages_after_resolved", self.allow_messages_after_resolved)
+            .opt("lock_to_single_conversation", self.lock_to_single_conversation)
+            .opt("sender_name_type", self.sender_name_type.map(SenderNameType::code))
+            .opt("business_name", self.business_name.clone());
+        ch
+    }
+}
+
+/// Changes to an API channel.
+#[derive(Debug, Clone, Default)]
+pub struct ApiChannelChanges {
+    pub hmac_mandatory: Option<bool>,
+    pub webhook_url: Option<Option<String>>,
+    pub additional_attributes: Option<Value>,
+}
+
+/// Creates an API channel and its inbox. `settings.name` must be set.
+pub async fn insert_api_inbox(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    channel: &NewApiChannel,
+    settings: &InboxSettings,
+    working_hours: &Value,
+    now: Timestamp,
+) -> Result<InboxId, StoreError> {
+    let mut ch = insert_into(
+        "channel_api",
+        vec![
+            ("account_id", account.get().into()),
+            ("identifier", channel.identifier.clone().into()),
+            ("hmac_token", channel.hmac_token.clone().into()),
+            ("hmac_mandatory", channel.hmac_mandatory.into()),
+            ("webhook_url", channel.webhook_url.clone().into()),
+            ("additional_attributes", json(&channel.additional_attributes)),
+            ("created_at", now.as_micros().into()),
+            ("updated_at", now.as_micros().into()),
+        ],
+    )?;
+    let channel_id = ChannelId(c.insert_returning_id(&mut ch).await?);
+    let mut fields = vec![
+        ("account_id", account.get().into()),
+        ("channel_type", "Channel::Api".into()),
+        ("channel_id", channel_id.get().into()),
+        ("working_hours", json(working_hours)),
+        ("created_at", now.as_micros().into()),
+        ("updated_at", now.as_micros().into()),
+    ];
+    fields.extend(settings.changes().0);
+    let mut stmt = insert_into("inboxes", fields)?;
+    Ok(InboxId(c.insert_returning_id(&mut stmt).await?))
+}
+
+/// An inbox of an account; `None` when it does not exist there.
+pub async fn find_inbox(c: &mut Conn<'_>, account: AccountId, id: InboxId) -> Result<Option<Inbox>, StoreError> {
+    let stmt = select_inboxes()
+        .and_where(Expr::col(("inboxes", "account_id")).eq(account.get()))
+        .and_where(Expr::col(("inboxes", "id")).eq(id.get()))
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+/// An API inbox by its public identifier.
+pub async fn find_inbox_by_identifier(c: &mut Conn<'_>, identifier: &str) -> Result<Option<Inbox>, StoreError> {
+    let stmt = select_inboxes().and_where(Expr::col(("channel_api", "identifier")).eq(identifier)).to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+/// The inboxes of an account ordered by lower-cased name; only those `member` belongs to when given.
+pub async fn list_inboxes(c: &mut Conn<'_>, account: AccountId, member: Option<UserId>) -> Result<Vec<Inbox>, StoreError> {
+    let mut stmt = select_inboxes();
+    stmt.and_where(Expr::col(("inboxes", "account_id")).eq(account.get()));
+    if let Some(user) = member {
+        let ids = Query::select().column("inbox_id").from("inbox_members").and_where(Expr::col("user_id").eq(user.get())).to_owned();
+        stmt.and_where(Expr::col(("inboxes", "id")).in_subquery(ids));
+    }
+    stmt.order_by_expr(sea_query::Func::lower(Expr::col(("inboxes", "name"))).into(), Order::Asc)
+        .order_by(("inboxes", "id"), Order::Asc);
+    c.fetch_all(&stmt).await
+}
+
+/// Updates an inbox and its API channel.
+pub async fn update_inbox(
+    c: &mut Conn<'_>,
+    inbox: &Inbox,
+    settings: &InboxSettings,
+    channel: &ApiChannelChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    c.execute(&settings.changes().update("inboxes", inbox.id.get(), now)).await?;
+    if inbox.channel_type == "Channel::Api" {
+        let mut ch = Changes::default();
+        ch.opt("hmac_mandatory", channel.hmac_mandatory)
+            .opt("webhook_url", channel.webhook_url.clone())
+            .opt_json("additional_attributes", channel.additional_attributes.as_ref());
+        if !ch.is_empty() {
+            c.execute(&ch.update("channel_api", inbox.channel_id.get(), now)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes an inbox, its channel and (through foreign keys) its members and contact identities.
+pub async fn delete_inbox(c: &mut Conn<'_>, inbox: &Inbox) -> Result<(), StoreError> {
+    let stmt = Query::delete().from_table("inboxes").and_where(Expr::col("id").eq(inbox.id.get())).to_owned();
+    c.execute(&stmt).await?;
+    if inbox.channel_type == "Channel::Api" {
+        let ch = Query::delete().from_table("channel_api").and_where(Expr::col("id").eq(inbox.channel_id.get())).to_owned();
+        c.execute(&ch).await?;
+    }
+    Ok(())
+}
+
+/// The user ids of an inbox's members, ascending.
+pub async fn list_member_ids(c: &mut Conn<'_>, inbox: InboxId) -> Result<Vec<UserId>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct MemberRow {
+        user_id: i64,
+    }
+    let stmt = Query::select()
+        .column("user_id")
+        .from("inbox_members")
+        .and_where(Expr::col("inbox_id").eq(inbox.get()))
+        .order_by("user_id", Order::Asc)
+        .to_owned();
+    Ok(c.fetch_all::<MemberRow>(&stmt).await?.into_iter().map(|r| UserId(r.user_id)).collect())
+}
+
+/// Adds members (ignoring those already there).
+pub async fn add_members(c: &mut Conn<'_>, inbox: InboxId, users: &[UserId], now: Timestamp) -> Result<(), StoreError> {
+    for u in users {
+        let mut stmt = insert_into(
+            "inbox_members",
+            vec![("inbox_id", inbox.get().into()), ("user_id", u.get().into()), ("created_at", now.as_micros().into())],
+        )?;
+        stmt.on_conflict(sea_query::OnConflict::columns(["inbox_id", "user_id"]).do_nothing().to_owned());
+        c.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
+/// Removes members.
+pub async fn remove_members(c: &mut Conn<'_>, inbox: InboxId, users: &[UserId]) -> Result<(), StoreError> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::delete()
+        .from_table("inbox_members")
+        .and_where(Expr::col("inbox_id").eq(inbox.get()))
+        .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Whether a user is a member of an inbox.
+pub async fn is_member(c: &mut Conn<'_>, inbox: InboxId, user: UserId) -> Result<bool, StoreError> {
+    let stmt = Query::select()
+        .expr(Expr::val(1i64))
+        .from("inbox_members")
+        .and_where(Expr::col("inbox_id").eq(inbox.get()))
+        .and_where(Expr::col("user_id").eq(user.get()))
+        .to_owned();
+    Ok(c.fetch_scalar::<i64>(&stmt).await?.is_some())
+}

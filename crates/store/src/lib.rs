@@ -1,0 +1,171 @@
+//! `confab-store`: the only crate that builds or runs SQL.
+//!
+//! Statements are written once with sea-query and run on SQLite or PostgreSQL through the
+//! [`Conn`] enum; migrations for both engines are embedded. Depends on `confab-domain` only.
+
+pub mod accounts;
+pub mod agent_bots;
+pub mod contacts;
+mod db;
+mod error;
+pub mod filter_sql;
+pub mod inboxes;
+pub mod platform;
+pub mod schema;
+pub mod tokens;
+pub mod users;
+
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use db::{Conn, Engine, Row, Scalar, Tx};
+pub use error::StoreError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `synchronous=FULL` instead of `NORMAL` on SQLite (durable against power loss, slower).
+    pub sqlite_full_sync: bool,
+    /// Largest pool; `None` picks a default per engine.
+    pub max_connections: Option<u32>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self { sqlite_full_sync: false, max_connections: None }
+    }
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database: a pool of SQLite or PostgreSQL connections. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`).
+    /// SQLite files are created when missing. Fails fast, with a message that says how to fix
+    /// it, on an unknown scheme or an unreachable server.
+    pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            let co = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("invalid SQLite DATABASE_URL {url:?}: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(if opts.sqlite_full_sync { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-16000");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.unwrap_or(8))
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(co)
+                .await
+                .map_err(|e| {
+                    StoreError::Config(format!(
+                        "cannot open the SQLite database {url:?}: {e}. Check that the directory exists and is writable, or set DATABASE_URL"
+                    ))
+                })?;
+            Ok(Self { pool: Pool::Sqlite(pool) })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let co = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("invalid PostgreSQL DATABASE_URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.unwrap_or(16))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(co)
+                .await
+                .map_err(|e| {
+                    StoreError::Config(format!(
+                        "cannot connect to PostgreSQL: {e}. Check that the server is running and that DATABASE_URL (postgres://user:password@host:port/database) is right"
+                    ))
+                })?;
+            Ok(Self { pool: Pool::Postgres(pool) })
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(StoreError::Config(format!(
+                "unsupported DATABASE_URL scheme {scheme:?}: use sqlite://path/to/file.db or postgres://user:password@host:port/database"
+            )))
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Applies every pending migration of this engine.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// A connection for reads outside a transaction.
+    pub fn conn(&self) -> Conn<'_> {
+        match &self.pool {
+            Pool::Sqlite(p) => Conn::SqlitePool(p),
+            Pool::Postgres(p) => Conn::PgPool(p),
+        }
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Whether the database answers; used by the health check.
+    pub async fn ping(&self) -> bool {
+        let stmt = sea_query::Query::select().expr(sea_query::Expr::val(1i64)).to_owned();
+        self.conn().fetch_scalar::<i64>(&stmt).await.is_ok()
+    }
+}
+
+#[cfg(any(test, feature = "test-util"))]
+impl Store {
+    /// Creates a database on a PostgreSQL server (test support only).
+    async fn create_database(&self, name: &str) -> Result<(), StoreError> {
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Config(format!("invalid database name {name}")));
+        }
+        match &self.pool {
+            Pool::Postgres(p) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(p).await?;
+                Ok(())
+            }
+            Pool::Sqlite(_) => Err(StoreError::Config("CREATE DATABASE needs PostgreSQL".into())),
+        }
+    }
+}
