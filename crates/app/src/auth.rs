@@ -178,4 +178,4 @@ impl App {
     }
 }
 
-pub use confab_store::tokens::OwnerKind as TokenOwner;
+

@@ -26,6 +26,7 @@ pub use auth::{Actor, Principal, Scope};
 pub use clock::{Clock, SystemClock, TestClock};
 pub use error::{AppError, AppResult};
 pub use secrets::Secret;
+pub use confab_store::tokens::OwnerKind as TokenOwner;
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]

@@ -1,1 +1,39 @@
-//! placeholder
+//! `confab-http`: the axum transport. Chatwoot's and the Platform API's wire formats live here
+//! and only here. Depends on `confab-app` (and the domain types it re-exports), never on the store.
+
+pub mod chatwoot;
+pub mod error;
+pub mod extract;
+pub mod platform;
+pub mod views;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use confab_app::App;
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+/// The whole HTTP surface of Confab.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .merge(chatwoot::router())
+        .merge(platform::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(|_| {
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "status": 500, "error": "Internal Server Error" })))
+                .into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+async fn not_found() -> impl IntoResponse {
+    (StatusCode::NOT_FOUND, axum::Json(json!({ "status": 404, "error": "Not Found" })))
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(json!({ "status": 405, "error": "Method Not Allowed" })))
+}

@@ -183,7 +183,7 @@ pub async fn list_contacts(
     let sort = q.sort.unwrap_or(ContactSort { key: ContactSortKey::LastActivityAt, descending: true });
     let order = if sort.descending { Order::Desc } else { Order::Asc };
     let nulls = NullOrdering::Last;
-    let json_key = |k: &'static str| Expr::cust_with_values("contacts.additional_attributes ->> $1", [k]);
+    let json_key = |k: &'static str| filter_sql::json_text("contacts", "additional_attributes", k);
     match sort.key {
         ContactSortKey::Name => stmt.order_by_expr_with_nulls(Func::lower(Expr::col(("contacts", "name"))).into(), order.clone(), nulls),
         ContactSortKey::Email => stmt.order_by_with_nulls(("contacts", "email"), order.clone(), nulls),

@@ -28,11 +28,14 @@ fn like(pattern: String) -> LikeExpr {
 fn target(table: &'static str, c: &Condition) -> Expr {
     match c.source {
         Source::Column => Expr::col((table, leak_key(&c.key))),
-        Source::AdditionalAttributes => {
-            Expr::cust_with_values(format!("{table}.additional_attributes ->> $1"), [c.key.clone()])
-        }
-        Source::CustomAttributes => Expr::cust_with_values(format!("{table}.custom_attributes ->> $1"), [c.key.clone()]),
+        Source::AdditionalAttributes => json_text(table, "additional_attributes", &c.key),
+        Source::CustomAttributes => json_text(table, "custom_attributes", &c.key),
     }
+}
+
+/// `table.column ->> key`, the key bound as a parameter (portable: SQLite 3.38+ and PostgreSQL).
+pub fn json_text(table: &'static str, column: &'static str, key: &str) -> Expr {
+    Expr::col((table, column)).binary(sea_query::BinOper::Custom("->>"), Expr::val(key.to_owned()))
 }
 
 /// Standard column keys come from static tables; map them back to `'static` names.

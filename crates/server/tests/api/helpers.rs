@@ -1,0 +1,137 @@
+use std::sync::Arc;
+
+use confab_app::{App, AppConfig, Secret, TestClock};
+use confab_domain::Timestamp;
+use confab_server::config::ServeOpts;
+use confab_server::startup::Server;
+use confab_store::testing::TestDb;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub platform_token: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// An account with an administrator and an agent, provisioned through the Platform API.
+pub struct Tenant {
+    pub account_id: i64,
+    pub admin_id: i64,
+    pub admin: String,
+    pub agent_id: i64,
+    pub agent: String,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDb::new().await.expect("test database");
+        let clock = Arc::new(TestClock::new(Timestamp::from_unix_seconds(1_795_000_000)));
+        let app = App::new(db.store.clone(), Secret::new("test-secret"), clock.clone(), AppConfig::default());
+        let opts = ServeOpts { bind: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+        let server = Server::bind(app.clone(), &opts).await.expect("bind");
+        let base = format!("http://127.0.0.1:{}", server.port());
+        let shutdown = CancellationToken::new();
+        tokio::spawn(server.run(shutdown.clone()));
+        let (_, platform_token) = app.create_platform_app("tests").await.expect("platform app");
+        TestApp { base, app, platform_token, client: reqwest::Client::new(), db, shutdown }
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.header("api_access_token", t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Resp { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: &str, body: Option<Value>) -> Resp {
+        self.request(Method::DELETE, path, Some(token), body).await
+    }
+    pub async fn platform(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
+        self.request(method, &format!("/platform/api/v1{path}"), Some(&self.platform_token.clone()), body).await
+    }
+
+    /// Platform flow: account → users → account users → tokens.
+    pub async fn tenant(&self, name: &str) -> Tenant {
+        let account = self.platform(Method::POST, "/accounts", Some(json!({ "name": name }))).await;
+        assert_eq!(account.status, 200, "{:?}", account.body);
+        let account_id = account.body["id"].as_i64().unwrap();
+        let slug = name.to_lowercase().replace(' ', "-");
+        let mut ids = Vec::new();
+        for (who, role) in [("admin", "administrator"), ("agent", "agent")] {
+            let u = self
+                .platform(
+                    Method::POST,
+                    "/users",
+                    Some(json!({ "name": format!("{who} of {name}"), "email": format!("{who}@{slug}.test"), "password": "Password-1" })),
+                )
+                .await;
+            assert_eq!(u.status, 200, "{:?}", u.body);
+            let uid = u.body["id"].as_i64().unwrap();
+            let m = self
+                .platform(
+                    Method::POST,
+                    &format!("/accounts/{account_id}/account_users"),
+                    Some(json!({ "user_id": uid, "role": role })),
+                )
+                .await;
+            assert_eq!(m.status, 200, "{:?}", m.body);
+            ids.push((uid, u.body["access_token"].as_str().unwrap().to_owned()));
+        }
+        let (agent_id, agent) = ids.pop().unwrap();
+        let (admin_id, admin) = ids.pop().unwrap();
+        Tenant { account_id, admin_id, admin, agent_id, agent }
+    }
+
+    pub async fn api_inbox(&self, t: &Tenant, name: &str) -> Value {
+        let r = self
+            .post(&format!("/api/v1/accounts/{}/inboxes", t.account_id), &t.admin, json!({ "name": name, "channel": { "type": "api" } }))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body
+    }
+
+    pub async fn contact(&self, t: &Tenant, body: Value) -> Value {
+        let r = self.post(&format!("/api/v1/accounts/{}/contacts", t.account_id), &t.admin, body).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["payload"]["contact"].clone()
+    }
+}
+
+pub fn acc(t: &Tenant, rest: &str) -> String {
+    format!("/api/v1/accounts/{}{}", t.account_id, rest)
+}

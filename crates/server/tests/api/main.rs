@@ -1,0 +1,13 @@
+//! HTTP integration tests: the real server on port 0 against a fresh database per test
+//! (SQLite by default, PostgreSQL when `CONFAB_TEST_DATABASE_URL` is set).
+
+mod helpers;
+
+mod accounts_and_profile;
+mod agents_and_inboxes;
+mod auth;
+mod contacts;
+mod errors;
+mod platform;
+mod snapshots;
+mod tenancy;
