@@ -16,7 +16,11 @@ impl App {
     /// Updates the account (administrators only). `status` and `limits` are the platform's to set.
     pub async fn update_account(&self, scope: &Scope, input: &AccountInput) -> AppResult<Account> {
         scope.require_admin()?;
-        let input = AccountInput { status: None, limits: None, ..input.clone() };
+        let input = AccountInput {
+            status: None,
+            limits: None,
+            ..input.clone()
+        };
         let mut ch = crate::platform::account_changes_for_update(&input)?;
         ch.features = None;
         let mut tx = self.store().begin().await?;

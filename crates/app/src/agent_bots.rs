@@ -18,9 +18,15 @@ impl App {
     }
 
     /// A bot visible to the account; its token only for the account's own bots and administrators.
-    pub async fn get_agent_bot(&self, scope: &Scope, id: AgentBotId) -> AppResult<(AgentBot, Option<String>)> {
+    pub async fn get_agent_bot(
+        &self,
+        scope: &Scope,
+        id: AgentBotId,
+    ) -> AppResult<(AgentBot, Option<String>)> {
         scope.require_user()?;
-        let bot = agent_bots::find_agent_bot(&mut self.store().conn(), id).await?.ok_or(AppError::NotFound)?;
+        let bot = agent_bots::find_agent_bot(&mut self.store().conn(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         match bot.account_id {
             Some(a) if a != scope.account_id() => Err(AppError::NotFound),
             Some(_) if scope.is_admin() => {
@@ -33,23 +39,40 @@ impl App {
 
     async fn own_bot(&self, scope: &Scope, id: AgentBotId) -> AppResult<AgentBot> {
         scope.require_admin()?;
-        let bot = agent_bots::find_agent_bot(&mut self.store().conn(), id).await?.ok_or(AppError::NotFound)?;
+        let bot = agent_bots::find_agent_bot(&mut self.store().conn(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if bot.account_id != Some(scope.account_id()) {
             // System bots are visible but belong to the installation, not to the account.
-            return Err(if bot.account_id.is_none() { AppError::Forbidden(crate::error::messages::NOT_AUTHORIZED) } else { AppError::NotFound });
+            return Err(if bot.account_id.is_none() {
+                AppError::Forbidden(crate::error::messages::NOT_AUTHORIZED)
+            } else {
+                AppError::NotFound
+            });
         }
         Ok(bot)
     }
 
-    pub async fn create_agent_bot(&self, scope: &Scope, input: &AgentBotInput) -> AppResult<(AgentBot, String)> {
+    pub async fn create_agent_bot(
+        &self,
+        scope: &Scope,
+        input: &AgentBotInput,
+    ) -> AppResult<(AgentBot, String)> {
         scope.require_admin()?;
         let mut tx = self.store().begin().await?;
-        let out = self.insert_bot(&mut tx.conn(), Some(scope.account_id()), input, self.now()).await?;
+        let out = self
+            .insert_bot(&mut tx.conn(), Some(scope.account_id()), input, self.now())
+            .await?;
         tx.commit().await?;
         Ok(out)
     }
 
-    pub async fn update_agent_bot(&self, scope: &Scope, id: AgentBotId, input: &AgentBotInput) -> AppResult<(AgentBot, Option<String>)> {
+    pub async fn update_agent_bot(
+        &self,
+        scope: &Scope,
+        id: AgentBotId,
+        input: &AgentBotInput,
+    ) -> AppResult<(AgentBot, Option<String>)> {
         self.own_bot(scope, id).await?;
         let ch = Self::bot_changes(input)?;
         let mut tx = self.store().begin().await?;
@@ -67,7 +90,11 @@ impl App {
     }
 
     /// Replaces a bot's token; the old one stops working at once.
-    pub async fn reset_agent_bot_token(&self, scope: &Scope, id: AgentBotId) -> AppResult<(AgentBot, String)> {
+    pub async fn reset_agent_bot_token(
+        &self,
+        scope: &Scope,
+        id: AgentBotId,
+    ) -> AppResult<(AgentBot, String)> {
         let bot = self.own_bot(scope, id).await?;
         let mut tx = self.store().begin().await?;
         let token = issue_token(self, &mut tx.conn(), OwnerKind::AgentBot, id.get()).await?;

@@ -57,36 +57,58 @@ impl App {
 
     /// Adds an agent: an existing user with that email joins the account, otherwise a user is
     /// created (without a password; they sign in after an administrator or the platform sets one).
-    pub async fn create_agent(&self, scope: &Scope, input: &AgentInput) -> AppResult<(User, AccountUser)> {
+    pub async fn create_agent(
+        &self,
+        scope: &Scope,
+        input: &AgentInput,
+    ) -> AppResult<(User, AccountUser)> {
         scope.require_admin()?;
         let mut errors = ValidationErrors::new();
-        let email = input.email.as_deref().map(|e| e.trim().to_lowercase()).unwrap_or_default();
+        let email = input
+            .email
+            .as_deref()
+            .map(|e| e.trim().to_lowercase())
+            .unwrap_or_default();
         if email.is_empty() {
             errors.add("email", "can't be blank");
         } else if !is_valid_email(&email) {
             errors.add("email", "is invalid");
         }
-        let name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        let name = input
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
         let (role, availability) = parse_role_and_availability(input, &mut errors);
         errors.into_result()?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         if let Some(max) = limit(scope, "agents") {
-            let count = accounts::list_account_users(&mut tx.conn(), scope.account_id()).await?.len();
+            let count = accounts::list_account_users(&mut tx.conn(), scope.account_id())
+                .await?
+                .len();
             if i64::try_from(count).unwrap_or(i64::MAX) >= max {
-                return Err(AppError::LimitExceeded("Account limit exceeded. Please purchase more licenses".into()));
+                return Err(AppError::LimitExceeded(
+                    "Account limit exceeded. Please purchase more licenses".into(),
+                ));
             }
         }
         let user_id = match users::find_user_by_email(&mut tx.conn(), &email).await? {
             Some(u) => {
-                if accounts::find_account_user(&mut tx.conn(), scope.account_id(), u.id).await?.is_some() {
+                if accounts::find_account_user(&mut tx.conn(), scope.account_id(), u.id)
+                    .await?
+                    .is_some()
+                {
                     return Err(AppError::invalid("email", "has already been taken"));
                 }
                 u.id
             }
             None => {
                 let new = NewUser {
-                    name: name.clone().unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned()),
+                    name: name
+                        .clone()
+                        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned()),
                     display_name: None,
                     email: email.clone(),
                     password_hash: None,
@@ -99,8 +121,20 @@ impl App {
             }
         };
         let inviter = scope.user().map(|u| u.id);
-        let m = accounts::upsert_account_user(&mut tx.conn(), scope.account_id(), user_id, role.unwrap_or(Role::Agent), inviter, now).await?;
-        let ch = AccountUserChanges { availability, auto_offline: input.auto_offline, role: None };
+        let m = accounts::upsert_account_user(
+            &mut tx.conn(),
+            scope.account_id(),
+            user_id,
+            role.unwrap_or(Role::Agent),
+            inviter,
+            now,
+        )
+        .await?;
+        let ch = AccountUserChanges {
+            availability,
+            auto_offline: input.auto_offline,
+            role: None,
+        };
         accounts::update_account_user(&mut tx.conn(), m.id, &ch, now).await?;
         let m = accounts::get_account_user(&mut tx.conn(), scope.account_id(), user_id).await?;
         let user = users::get_user(&mut tx.conn(), user_id).await?;
@@ -109,7 +143,12 @@ impl App {
     }
 
     /// Changes an agent's name, role, availability or auto-offline setting.
-    pub async fn update_agent(&self, scope: &Scope, id: UserId, input: &AgentInput) -> AppResult<(User, AccountUser)> {
+    pub async fn update_agent(
+        &self,
+        scope: &Scope,
+        id: UserId,
+        input: &AgentInput,
+    ) -> AppResult<(User, AccountUser)> {
         scope.require_admin()?;
         let mut errors = ValidationErrors::new();
         let name = input.name.as_ref().map(|n| n.trim().to_owned());
@@ -120,11 +159,26 @@ impl App {
         errors.into_result()?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let m = accounts::find_account_user(&mut tx.conn(), scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
+        let m = accounts::find_account_user(&mut tx.conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if name.is_some() {
-            users::update_user(&mut tx.conn(), id, &UserChanges { name, ..Default::default() }, now).await?;
+            users::update_user(
+                &mut tx.conn(),
+                id,
+                &UserChanges {
+                    name,
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
         }
-        let ch = AccountUserChanges { role, availability, auto_offline: input.auto_offline };
+        let ch = AccountUserChanges {
+            role,
+            availability,
+            auto_offline: input.auto_offline,
+        };
         accounts::update_account_user(&mut tx.conn(), m.id, &ch, now).await?;
         let m = accounts::get_account_user(&mut tx.conn(), scope.account_id(), id).await?;
         let user = users::get_user(&mut tx.conn(), id).await?;
@@ -139,7 +193,10 @@ impl App {
         if !accounts::delete_account_user(&mut tx.conn(), scope.account_id(), id).await? {
             return Err(AppError::NotFound);
         }
-        if accounts::list_user_accounts(&mut tx.conn(), id).await?.is_empty() {
+        if accounts::list_user_accounts(&mut tx.conn(), id)
+            .await?
+            .is_empty()
+        {
             users::delete_user(&mut tx.conn(), id).await?;
         }
         tx.commit().await?;

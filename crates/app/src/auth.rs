@@ -9,9 +9,9 @@ use confab_domain::{AccountId, AccountStatus, AgentBotId, PlatformAppId, UserId}
 use confab_store::tokens::{self, OwnerKind};
 use confab_store::{accounts, agent_bots, platform, users};
 
+use crate::App;
 use crate::error::{AppError, AppResult, messages};
 use crate::secrets;
-use crate::App;
 
 /// The owner of a presented token.
 #[derive(Debug, Clone)]
@@ -52,11 +52,16 @@ impl Scope {
     }
     /// Refuses anyone but an administrator (Pundit's denial, answered 401).
     pub fn require_admin(&self) -> AppResult<()> {
-        if self.is_admin() { Ok(()) } else { Err(AppError::Forbidden(messages::NOT_AUTHORIZED)) }
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(messages::NOT_AUTHORIZED))
+        }
     }
     /// Refuses agent bots on endpoints outside Chatwoot's bot allow-list.
     pub fn require_user(&self) -> AppResult<&User> {
-        self.user().ok_or(AppError::Forbidden(messages::BOT_NOT_ALLOWED))
+        self.user()
+            .ok_or(AppError::Forbidden(messages::BOT_NOT_ALLOWED))
     }
 }
 
@@ -69,7 +74,15 @@ pub(crate) async fn issue_token(
 ) -> AppResult<String> {
     let seed = secrets::new_seed();
     let token = app.secret().token_for_seed(&seed);
-    tokens::upsert_token(c, owner, owner_id, &app.secret().digest(&token), &seed, app.now()).await?;
+    tokens::upsert_token(
+        c,
+        owner,
+        owner_id,
+        &app.secret().digest(&token),
+        &seed,
+        app.now(),
+    )
+    .await?;
     Ok(token)
 }
 
@@ -81,10 +94,16 @@ impl App {
             return Err(AppError::InvalidToken);
         }
         let mut c = self.store().conn();
-        let stored = tokens::find_by_digest(&mut c, &self.secret().digest(token)).await?.ok_or(AppError::InvalidToken)?;
+        let stored = tokens::find_by_digest(&mut c, &self.secret().digest(token))
+            .await?
+            .ok_or(AppError::InvalidToken)?;
         let found = match stored.owner {
-            OwnerKind::User => users::find_user(&mut c, UserId(stored.owner_id)).await?.map(Principal::User),
-            OwnerKind::AgentBot => agent_bots::find_agent_bot(&mut c, AgentBotId(stored.owner_id)).await?.map(Principal::AgentBot),
+            OwnerKind::User => users::find_user(&mut c, UserId(stored.owner_id))
+                .await?
+                .map(Principal::User),
+            OwnerKind::AgentBot => agent_bots::find_agent_bot(&mut c, AgentBotId(stored.owner_id))
+                .await?
+                .map(Principal::AgentBot),
             OwnerKind::PlatformApp => Some(Principal::PlatformApp(
                 platform::get_platform_app(&mut c, PlatformAppId(stored.owner_id)).await?,
             )),
@@ -99,22 +118,34 @@ impl App {
     }
 
     /// Tokens of several owners of one kind, by owner id.
-    pub async fn tokens_of(&self, owner: OwnerKind, ids: &[i64]) -> AppResult<std::collections::HashMap<i64, String>> {
+    pub async fn tokens_of(
+        &self,
+        owner: OwnerKind,
+        ids: &[i64],
+    ) -> AppResult<std::collections::HashMap<i64, String>> {
         let stored = tokens::list_by_owners(&mut self.store().conn(), owner, ids).await?;
-        Ok(stored.into_iter().map(|s| (s.owner_id, self.secret().token_for_seed(&s.seed))).collect())
+        Ok(stored
+            .into_iter()
+            .map(|s| (s.owner_id, self.secret().token_for_seed(&s.seed)))
+            .collect())
     }
 
     /// Enters an account as the given principal: the account must exist (else `NotFound`) and be
     /// active; a user must be a member; a bot must belong to the account or serve one of its inboxes.
     pub async fn scope(&self, principal: &Principal, account_id: AccountId) -> AppResult<Scope> {
         let mut c = self.store().conn();
-        let account = accounts::find_account(&mut c, account_id).await?.ok_or(AppError::NotFound)?;
+        let account = accounts::find_account(&mut c, account_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let actor = match principal {
             Principal::User(user) => {
                 let membership = accounts::find_account_user(&mut c, account_id, user.id)
                     .await?
                     .ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
-                Actor::User { user: user.clone(), membership }
+                Actor::User {
+                    user: user.clone(),
+                    membership,
+                }
             }
             Principal::AgentBot(bot) => {
                 let own = bot.account_id == Some(account_id);
@@ -123,7 +154,9 @@ impl App {
                 }
                 Actor::AgentBot(bot.clone())
             }
-            Principal::PlatformApp(_) => return Err(AppError::Forbidden(messages::BOT_NOT_ALLOWED)),
+            Principal::PlatformApp(_) => {
+                return Err(AppError::Forbidden(messages::BOT_NOT_ALLOWED));
+            }
         };
         if account.status == AccountStatus::Suspended {
             return Err(AppError::Forbidden(messages::ACCOUNT_SUSPENDED));
@@ -177,5 +210,3 @@ impl App {
             .collect())
     }
 }
-
-

@@ -5,9 +5,9 @@ use confab_domain::platform::{Permissible, PlatformApp};
 use confab_domain::user::User;
 use confab_domain::{AccountStatus, Role};
 use confab_store::accounts::{self, NewAccount};
+use confab_store::platform;
 use confab_store::tokens::OwnerKind;
 use confab_store::users::{self, NewUser};
-use confab_store::platform;
 use serde_json::Value;
 
 use crate::auth::issue_token;
@@ -34,12 +34,16 @@ impl App {
     pub async fn bootstrap_if_empty(&self, admin_email: &str) -> AppResult<Option<Bootstrap>> {
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        if platform::get_config(&mut tx.conn(), MARKER).await?.is_some() {
+        if platform::get_config(&mut tx.conn(), MARKER)
+            .await?
+            .is_some()
+        {
             return Ok(None);
         }
         if users::count_users(&mut tx.conn()).await? > 0 {
             // An installation set up by `admin create-user` or restored from elsewhere.
-            platform::set_config_once(&mut tx.conn(), MARKER, &now.as_micros().to_string(), now).await?;
+            platform::set_config_once(&mut tx.conn(), MARKER, &now.as_micros().to_string(), now)
+                .await?;
             tx.commit().await?;
             return Ok(None);
         }
@@ -74,12 +78,36 @@ impl App {
         )
         .await?;
         let user_token = issue_token(self, &mut tx.conn(), OwnerKind::User, user_id.get()).await?;
-        accounts::upsert_account_user(&mut tx.conn(), account_id, user_id, Role::Administrator, None, now).await?;
+        accounts::upsert_account_user(
+            &mut tx.conn(),
+            account_id,
+            user_id,
+            Role::Administrator,
+            None,
+            now,
+        )
+        .await?;
         let app_id = platform::insert_platform_app(&mut tx.conn(), "Confab bootstrap", now).await?;
-        let platform_token = issue_token(self, &mut tx.conn(), OwnerKind::PlatformApp, app_id.get()).await?;
-        platform::add_permissible(&mut tx.conn(), app_id, Permissible::Account, account_id.get(), now).await?;
-        platform::add_permissible(&mut tx.conn(), app_id, Permissible::User, user_id.get(), now).await?;
-        platform::set_config_once(&mut tx.conn(), MARKER, &now.as_micros().to_string(), now).await?;
+        let platform_token =
+            issue_token(self, &mut tx.conn(), OwnerKind::PlatformApp, app_id.get()).await?;
+        platform::add_permissible(
+            &mut tx.conn(),
+            app_id,
+            Permissible::Account,
+            account_id.get(),
+            now,
+        )
+        .await?;
+        platform::add_permissible(
+            &mut tx.conn(),
+            app_id,
+            Permissible::User,
+            user_id.get(),
+            now,
+        )
+        .await?;
+        platform::set_config_once(&mut tx.conn(), MARKER, &now.as_micros().to_string(), now)
+            .await?;
         let out = Bootstrap {
             account: accounts::get_account(&mut tx.conn(), account_id).await?,
             admin: users::get_user(&mut tx.conn(), user_id).await?,
@@ -113,13 +141,20 @@ impl App {
         let mut tx = self.store().begin().await?;
         let id = match users::find_user_by_email(&mut tx.conn(), &email).await? {
             Some(u) => {
-                let ch = users::UserChanges { password_hash: Some(hash), ..Default::default() };
+                let ch = users::UserChanges {
+                    password_hash: Some(hash),
+                    ..Default::default()
+                };
                 users::update_user(&mut tx.conn(), u.id, &ch, now).await?;
                 u.id
             }
             None => {
                 let new = NewUser {
-                    name: if name.trim().is_empty() { email.clone() } else { name.trim().to_owned() },
+                    name: if name.trim().is_empty() {
+                        email.clone()
+                    } else {
+                        name.trim().to_owned()
+                    },
                     display_name: None,
                     email: email.clone(),
                     password_hash: Some(hash),
@@ -135,7 +170,15 @@ impl App {
             accounts::find_account(&mut tx.conn(), account)
                 .await?
                 .ok_or_else(|| crate::AppError::invalid("account_id", "must exist"))?;
-            accounts::upsert_account_user(&mut tx.conn(), account, id, Role::Administrator, None, now).await?;
+            accounts::upsert_account_user(
+                &mut tx.conn(),
+                account,
+                id,
+                Role::Administrator,
+                None,
+                now,
+            )
+            .await?;
         }
         let user = users::get_user(&mut tx.conn(), id).await?;
         tx.commit().await?;

@@ -15,7 +15,10 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[expect(clippy::disallowed_methods, reason = "this is the one place that reads the system time")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "this is the one place that reads the system time"
+    )]
     fn now(&self) -> Timestamp {
         Timestamp::from_datetime(time::OffsetDateTime::now_utc())
     }
@@ -30,12 +33,16 @@ pub struct TestClock {
 
 impl TestClock {
     pub fn new(start: Timestamp) -> Self {
-        Self { micros: AtomicI64::new(start.as_micros()), lock: Mutex::new(()) }
+        Self {
+            micros: AtomicI64::new(start.as_micros()),
+            lock: Mutex::new(()),
+        }
     }
     /// Moves the clock forward.
     pub fn advance_seconds(&self, secs: i64) {
         let _g = self.lock.lock();
-        self.micros.fetch_add(secs.saturating_mul(1_000_000), Ordering::SeqCst);
+        self.micros
+            .fetch_add(secs.saturating_mul(1_000_000), Ordering::SeqCst);
     }
     pub fn set(&self, t: Timestamp) {
         self.micros.store(t.as_micros(), Ordering::SeqCst);

@@ -77,28 +77,36 @@ struct CleanContact {
 fn clean(input: &ContactInput) -> AppResult<CleanContact> {
     let mut errors = ValidationErrors::new();
     let email = blank_to_none(input.email.clone()).map(|o| o.map(|e| e.to_lowercase()));
-    if let Some(Some(e)) = &email {
-        if !is_valid_email(e) {
-            errors.add("email", "is invalid");
-        }
+    if let Some(Some(e)) = &email
+        && !is_valid_email(e)
+    {
+        errors.add("email", "is invalid");
     }
     let phone = blank_to_none(input.phone_number.clone());
-    if let Some(Some(p)) = &phone {
-        if !is_valid_e164(p) {
-            errors.add("phone_number", "should be in e164 format");
-        }
+    if let Some(Some(p)) = &phone
+        && !is_valid_e164(p)
+    {
+        errors.add("phone_number", "should be in e164 format");
     }
     let name = input.name.as_ref().map(|n| n.trim().to_owned());
     if name.as_ref().is_some_and(|n| n.chars().count() > 255) {
         errors.add("name", "is too long (maximum is 255 characters)");
     }
-    for (field, v) in [("additional_attributes", &input.additional_attributes), ("custom_attributes", &input.custom_attributes)] {
+    for (field, v) in [
+        ("additional_attributes", &input.additional_attributes),
+        ("custom_attributes", &input.custom_attributes),
+    ] {
         if v.as_ref().is_some_and(|v| !v.is_object()) {
             errors.add(field, "must be an object");
         }
     }
     errors.into_result()?;
-    Ok(CleanContact { name, email, phone_number: phone, identifier: blank_to_none(input.identifier.clone()) })
+    Ok(CleanContact {
+        name,
+        email,
+        phone_number: phone,
+        identifier: blank_to_none(input.identifier.clone()),
+    })
 }
 
 /// Names the unique keys another contact of the account already holds.
@@ -114,47 +122,73 @@ async fn taken_fields(
         ("phone_number", ContactKey::PhoneNumber, &cc.phone_number),
         ("identifier", ContactKey::Identifier, &cc.identifier),
     ] {
-        if let Some(Some(v)) = value {
-            if let Some(other) = contacts::find_contact_by(c, scope.account_id(), key, v).await? {
-                if Some(other.id) != me {
-                    errors.add(field, "has already been taken");
-                }
-            }
+        if let Some(Some(v)) = value
+            && let Some(other) = contacts::find_contact_by(c, scope.account_id(), key, v).await?
+            && Some(other.id) != me
+        {
+            errors.add(field, "has already been taken");
         }
     }
     Ok(errors)
 }
 
 impl App {
-    async fn details(&self, c: &mut Conn<'_>, scope: &Scope, list: Vec<Contact>) -> AppResult<Vec<ContactDetail>> {
+    async fn details(
+        &self,
+        c: &mut Conn<'_>,
+        scope: &Scope,
+        list: Vec<Contact>,
+    ) -> AppResult<Vec<ContactDetail>> {
         let ids: Vec<ContactId> = list.iter().map(|c| c.id).collect();
         let cis = contacts::list_contact_inboxes(c, &ids).await?;
         let inbox_map: HashMap<InboxId, Inbox> = if cis.is_empty() {
             HashMap::new()
         } else {
-            inboxes::list_inboxes(c, scope.account_id(), None).await?.into_iter().map(|i| (i.id, i)).collect()
+            inboxes::list_inboxes(c, scope.account_id(), None)
+                .await?
+                .into_iter()
+                .map(|i| (i.id, i))
+                .collect()
         };
         let mut by_contact: HashMap<ContactId, Vec<(ContactInbox, Inbox)>> = HashMap::new();
         for ci in cis {
             if let Some(inbox) = inbox_map.get(&ci.inbox_id) {
-                by_contact.entry(ci.contact_id).or_default().push((ci, inbox.clone()));
+                by_contact
+                    .entry(ci.contact_id)
+                    .or_default()
+                    .push((ci, inbox.clone()));
             }
         }
         Ok(list
             .into_iter()
             .map(|contact| {
                 let contact_inboxes = by_contact.remove(&contact.id).unwrap_or_default();
-                ContactDetail { contact, contact_inboxes }
+                ContactDetail {
+                    contact,
+                    contact_inboxes,
+                }
             })
             .collect())
     }
 
     /// Lists contacts: identified ones by default, all matching a search or a filter.
-    pub async fn list_contacts(&self, scope: &Scope, listing: &ContactListing) -> AppResult<ContactPage> {
+    pub async fn list_contacts(
+        &self,
+        scope: &Scope,
+        listing: &ContactListing,
+    ) -> AppResult<ContactPage> {
         scope.require_user()?;
-        let sort = match listing.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let sort = match listing
+            .sort
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
-            Some(s) => Some(ContactSort::parse(s).ok_or_else(|| AppError::invalid("sort", "is not a sortable attribute"))?),
+            Some(s) => Some(
+                ContactSort::parse(s)
+                    .ok_or_else(|| AppError::invalid("sort", "is not a sortable attribute"))?,
+            ),
         };
         let parsed = match &listing.filter {
             Some(raw) => Some(
@@ -172,49 +206,90 @@ impl App {
             identified_only: parsed.is_none(),
         };
         let mut c = self.store().conn();
-        let (list, total) = contacts::list_contacts(&mut c, scope.account_id(), &q, self.now()).await?;
-        Ok(ContactPage { contacts: self.details(&mut c, scope, list).await?, total })
+        let (list, total) =
+            contacts::list_contacts(&mut c, scope.account_id(), &q, self.now()).await?;
+        Ok(ContactPage {
+            contacts: self.details(&mut c, scope, list).await?,
+            total,
+        })
     }
 
     pub async fn get_contact(&self, scope: &Scope, id: ContactId) -> AppResult<ContactDetail> {
         scope.require_user()?;
         let mut c = self.store().conn();
-        let contact = contacts::find_contact(&mut c, scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
+        let contact = contacts::find_contact(&mut c, scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let mut d = self.details(&mut c, scope, vec![contact]).await?;
         d.pop().ok_or(AppError::NotFound)
     }
 
     /// Creates a contact, and its identity in `inbox_id` when given. Returns the identity created.
-    pub async fn create_contact(&self, scope: &Scope, input: &ContactInput) -> AppResult<(ContactDetail, Option<(ContactInbox, Inbox)>)> {
+    pub async fn create_contact(
+        &self,
+        scope: &Scope,
+        input: &ContactInput,
+    ) -> AppResult<(ContactDetail, Option<(ContactInbox, Inbox)>)> {
         scope.require_user()?;
         let cc = clean(input)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let inbox = match input.inbox_id {
-            Some(i) => Some(inboxes::find_inbox(&mut tx.conn(), scope.account_id(), i).await?.ok_or(AppError::NotFound)?),
+            Some(i) => Some(
+                inboxes::find_inbox(&mut tx.conn(), scope.account_id(), i)
+                    .await?
+                    .ok_or(AppError::NotFound)?,
+            ),
             None => None,
         };
-        taken_fields(&mut tx.conn(), scope, None, &cc).await?.into_result()?;
+        taken_fields(&mut tx.conn(), scope, None, &cc)
+            .await?
+            .into_result()?;
         let new = NewContact {
             name: cc.name.clone().unwrap_or_default(),
             email: cc.email.clone().flatten(),
             phone_number: cc.phone_number.clone().flatten(),
             identifier: cc.identifier.clone().flatten(),
-            additional_attributes: input.additional_attributes.clone().unwrap_or_else(|| Value::Object(Default::default())),
-            custom_attributes: input.custom_attributes.clone().unwrap_or_else(|| Value::Object(Default::default())),
+            additional_attributes: input
+                .additional_attributes
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default())),
+            custom_attributes: input
+                .custom_attributes
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default())),
             blocked: input.blocked.unwrap_or(false),
         };
-        let id = match contacts::insert_contact(&mut tx.conn(), scope.account_id(), &new, now).await {
+        let id = match contacts::insert_contact(&mut tx.conn(), scope.account_id(), &new, now).await
+        {
             Err(StoreError::UniqueViolation) => {
-                return Err(AppError::Invalid(taken_fields(&mut self.store().conn(), scope, None, &cc).await?));
+                return Err(AppError::Invalid(
+                    taken_fields(&mut self.store().conn(), scope, None, &cc).await?,
+                ));
             }
             other => other?,
         };
         let created = match inbox {
             Some(inbox) => {
-                let source = input.source_id.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(secrets::random_uuid);
-                let ci = match contacts::insert_contact_inbox(&mut tx.conn(), id, inbox.id, &source, false, &secrets::random_alnum(24), now).await {
-                    Err(StoreError::UniqueViolation) => return Err(AppError::invalid("source_id", "has already been taken")),
+                let source = input
+                    .source_id
+                    .clone()
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(secrets::random_uuid);
+                let ci = match contacts::insert_contact_inbox(
+                    &mut tx.conn(),
+                    id,
+                    inbox.id,
+                    &source,
+                    false,
+                    &secrets::random_alnum(24),
+                    now,
+                )
+                .await
+                {
+                    Err(StoreError::UniqueViolation) => {
+                        return Err(AppError::invalid("source_id", "has already been taken"));
+                    }
                     other => other?,
                 };
                 Some((ci, inbox))
@@ -226,24 +301,41 @@ impl App {
     }
 
     /// Updates a contact; `additional_attributes` and `custom_attributes` are merged.
-    pub async fn update_contact(&self, scope: &Scope, id: ContactId, input: &ContactInput) -> AppResult<ContactDetail> {
+    pub async fn update_contact(
+        &self,
+        scope: &Scope,
+        id: ContactId,
+        input: &ContactInput,
+    ) -> AppResult<ContactDetail> {
         scope.require_user()?;
         let cc = clean(input)?;
         let mut tx = self.store().begin().await?;
-        let contact = contacts::find_contact(&mut tx.conn(), scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
-        taken_fields(&mut tx.conn(), scope, Some(id), &cc).await?.into_result()?;
+        let contact = contacts::find_contact(&mut tx.conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        taken_fields(&mut tx.conn(), scope, Some(id), &cc)
+            .await?
+            .into_result()?;
         let ch = ContactChanges {
             name: cc.name.clone(),
             email: cc.email.clone(),
             phone_number: cc.phone_number.clone(),
             identifier: cc.identifier.clone(),
-            additional_attributes: input.additional_attributes.as_ref().map(|p| merge(&contact.additional_attributes, p)),
-            custom_attributes: input.custom_attributes.as_ref().map(|p| merge(&contact.custom_attributes, p)),
+            additional_attributes: input
+                .additional_attributes
+                .as_ref()
+                .map(|p| merge(&contact.additional_attributes, p)),
+            custom_attributes: input
+                .custom_attributes
+                .as_ref()
+                .map(|p| merge(&contact.custom_attributes, p)),
             blocked: input.blocked,
         };
         match contacts::update_contact(&mut tx.conn(), id, &ch, self.now()).await {
             Err(StoreError::UniqueViolation) => {
-                return Err(AppError::Invalid(taken_fields(&mut self.store().conn(), scope, Some(id), &cc).await?));
+                return Err(AppError::Invalid(
+                    taken_fields(&mut self.store().conn(), scope, Some(id), &cc).await?,
+                ));
             }
             other => other?,
         }
@@ -255,20 +347,30 @@ impl App {
     pub async fn delete_contact(&self, scope: &Scope, id: ContactId) -> AppResult<()> {
         scope.require_admin()?;
         let mut tx = self.store().begin().await?;
-        contacts::find_contact(&mut tx.conn(), scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
+        contacts::find_contact(&mut tx.conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         contacts::delete_contact(&mut tx.conn(), id).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The inboxes a contact can be reached through: for API inboxes, each existing identity.
-    pub async fn contactable_inboxes(&self, scope: &Scope, id: ContactId) -> AppResult<Vec<(Inbox, Option<String>)>> {
+    pub async fn contactable_inboxes(
+        &self,
+        scope: &Scope,
+        id: ContactId,
+    ) -> AppResult<Vec<(Inbox, Option<String>)>> {
         let detail = self.get_contact(scope, id).await?;
         let visible = self.list_inboxes(scope).await?;
         Ok(visible
             .into_iter()
             .map(|inbox| {
-                let source = detail.contact_inboxes.iter().find(|(ci, _)| ci.inbox_id == inbox.id).map(|(ci, _)| ci.source_id.clone());
+                let source = detail
+                    .contact_inboxes
+                    .iter()
+                    .find(|(ci, _)| ci.inbox_id == inbox.id)
+                    .map(|(ci, _)| ci.source_id.clone());
                 (inbox, source)
             })
             .collect())
@@ -286,9 +388,15 @@ impl App {
         scope.require_user()?;
         let inbox_id = inbox_id.ok_or_else(|| AppError::invalid("inbox_id", "can't be blank"))?;
         let mut tx = self.store().begin().await?;
-        contacts::find_contact(&mut tx.conn(), scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
-        let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), inbox_id).await?.ok_or(AppError::NotFound)?;
-        let source = source_id.filter(|s| !s.trim().is_empty()).unwrap_or_else(secrets::random_uuid);
+        contacts::find_contact(&mut tx.conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), inbox_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let source = source_id
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(secrets::random_uuid);
         let ci = match contacts::insert_contact_inbox(
             &mut tx.conn(),
             id,
@@ -300,7 +408,9 @@ impl App {
         )
         .await
         {
-            Err(StoreError::UniqueViolation) => return Err(AppError::invalid("source_id", "has already been taken")),
+            Err(StoreError::UniqueViolation) => {
+                return Err(AppError::invalid("source_id", "has already been taken"));
+            }
             other => other?,
         };
         tx.commit().await?;

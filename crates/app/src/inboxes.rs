@@ -54,28 +54,34 @@ fn settings(input: &InboxInput, creating: bool) -> AppResult<(InboxSettings, Api
         }
         p
     });
-    if let Some(tz) = &input.timezone {
-        if tz.trim().is_empty() || tz.len() > 64 {
-            errors.add("timezone", "is invalid");
-        }
+    if let Some(tz) = &input.timezone
+        && (tz.trim().is_empty() || tz.len() > 64)
+    {
+        errors.add("timezone", "is invalid");
     }
     for (field, v) in [
         ("csat_config", &input.csat_config),
         ("auto_assignment_config", &input.auto_assignment_config),
-        ("additional_attributes", &input.channel_additional_attributes),
+        (
+            "additional_attributes",
+            &input.channel_additional_attributes,
+        ),
     ] {
         if v.as_ref().is_some_and(|v| !v.is_object()) {
             errors.add(field, "must be an object");
         }
     }
-    if let Some(attrs) = &input.channel_additional_attributes {
-        if let Some(w) = attrs.get("agent_reply_time_window") {
-            if !w.as_f64().is_some_and(|h| h > 0.0) {
-                errors.add("agent_reply_time_window", "must be greater than 0");
-            }
-        }
+    if let Some(attrs) = &input.channel_additional_attributes
+        && let Some(w) = attrs.get("agent_reply_time_window")
+        && !w.as_f64().is_some_and(|h| h > 0.0)
+    {
+        errors.add("agent_reply_time_window", "must be greater than 0");
     }
-    check_url(input.webhook_url.as_ref().and_then(|u| u.as_deref()), "webhook_url", &mut errors);
+    check_url(
+        input.webhook_url.as_ref().and_then(|u| u.as_deref()),
+        "webhook_url",
+        &mut errors,
+    );
     errors.into_result()?;
     Ok((
         InboxSettings {
@@ -107,7 +113,11 @@ impl App {
     /// The inboxes the caller sees: all for administrators, their own for agents.
     pub async fn list_inboxes(&self, scope: &Scope) -> AppResult<Vec<Inbox>> {
         let user = scope.require_user()?;
-        let member = if scope.is_admin() { None } else { Some(user.id) };
+        let member = if scope.is_admin() {
+            None
+        } else {
+            Some(user.id)
+        };
         Ok(inboxes::list_inboxes(&mut self.store().conn(), scope.account_id(), member).await?)
     }
 
@@ -115,7 +125,9 @@ impl App {
     pub async fn get_inbox(&self, scope: &Scope, id: InboxId) -> AppResult<Inbox> {
         let user = scope.require_user()?;
         let mut c = self.store().conn();
-        let inbox = inboxes::find_inbox(&mut c, scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
+        let inbox = inboxes::find_inbox(&mut c, scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if !scope.is_admin() && !inboxes::is_member(&mut c, id, user.id).await? {
             return Err(AppError::Forbidden(messages::NOT_AUTHORIZED));
         }
@@ -125,7 +137,9 @@ impl App {
     /// An inbox of the account for an administrator.
     async fn admin_inbox(&self, scope: &Scope, id: InboxId) -> AppResult<Inbox> {
         scope.require_admin()?;
-        inboxes::find_inbox(&mut self.store().conn(), scope.account_id(), id).await?.ok_or(AppError::NotFound)
+        inboxes::find_inbox(&mut self.store().conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     /// Creates an inbox with its channel (administrators only). Only the API channel is served.
@@ -145,9 +159,13 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         if let Some(max) = scope.account.limits.get("inboxes").and_then(Value::as_i64) {
-            let count = inboxes::list_inboxes(&mut tx.conn(), scope.account_id(), None).await?.len();
+            let count = inboxes::list_inboxes(&mut tx.conn(), scope.account_id(), None)
+                .await?
+                .len();
             if i64::try_from(count).unwrap_or(i64::MAX) >= max {
-                return Err(AppError::LimitExceeded("Account limit exceeded. Upgrade to a higher plan".into()));
+                return Err(AppError::LimitExceeded(
+                    "Account limit exceeded. Upgrade to a higher plan".into(),
+                ));
             }
         }
         let new_channel = NewApiChannel {
@@ -155,20 +173,40 @@ impl App {
             hmac_token: secrets::random_alnum(24),
             hmac_mandatory: channel.hmac_mandatory.unwrap_or(false),
             webhook_url: channel.webhook_url.clone().flatten(),
-            additional_attributes: channel.additional_attributes.clone().unwrap_or_else(|| Value::Object(Default::default())),
+            additional_attributes: channel
+                .additional_attributes
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default())),
         };
-        let id = inboxes::insert_api_inbox(&mut tx.conn(), scope.account_id(), &new_channel, &settings, &default_working_hours(), now).await?;
-        let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
+        let id = inboxes::insert_api_inbox(
+            &mut tx.conn(),
+            scope.account_id(),
+            &new_channel,
+            &settings,
+            &default_working_hours(),
+            now,
+        )
+        .await?;
+        let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(inbox)
     }
 
-    pub async fn update_inbox(&self, scope: &Scope, id: InboxId, input: &InboxInput) -> AppResult<Inbox> {
+    pub async fn update_inbox(
+        &self,
+        scope: &Scope,
+        id: InboxId,
+        input: &InboxInput,
+    ) -> AppResult<Inbox> {
         let inbox = self.admin_inbox(scope, id).await?;
         let (settings, channel) = settings(input, false)?;
         let mut tx = self.store().begin().await?;
         inboxes::update_inbox(&mut tx.conn(), &inbox, &settings, &channel, self.now()).await?;
-        let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), id).await?.ok_or(AppError::NotFound)?;
+        let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(inbox)
     }
@@ -182,12 +220,19 @@ impl App {
     }
 
     /// The members of an inbox (administrators, or members themselves).
-    pub async fn list_inbox_members(&self, scope: &Scope, id: InboxId) -> AppResult<Vec<(User, AccountUser)>> {
+    pub async fn list_inbox_members(
+        &self,
+        scope: &Scope,
+        id: InboxId,
+    ) -> AppResult<Vec<(User, AccountUser)>> {
         self.get_inbox(scope, id).await?;
         let mut c = self.store().conn();
         let ids = inboxes::list_member_ids(&mut c, id).await?;
         let agents = accounts::list_agents(&mut c, scope.account_id()).await?;
-        Ok(agents.into_iter().filter(|(u, _)| ids.contains(&u.id)).collect())
+        Ok(agents
+            .into_iter()
+            .filter(|(u, _)| ids.contains(&u.id))
+            .collect())
     }
 
     /// Changes the members of an inbox: `Add` adds, `Remove` removes, `Set` makes the list exact.
@@ -202,7 +247,10 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let members = accounts::list_account_users(&mut tx.conn(), scope.account_id()).await?;
-        if user_ids.iter().any(|u| !members.iter().any(|m| m.user_id == *u)) {
+        if user_ids
+            .iter()
+            .any(|u| !members.iter().any(|m| m.user_id == *u))
+        {
             return Err(AppError::Forbidden("Invalid User IDs"));
         }
         match change {
@@ -210,7 +258,11 @@ impl App {
             MemberChange::Remove => inboxes::remove_members(&mut tx.conn(), id, user_ids).await?,
             MemberChange::Set => {
                 let current = inboxes::list_member_ids(&mut tx.conn(), id).await?;
-                let gone: Vec<UserId> = current.iter().filter(|u| !user_ids.contains(u)).copied().collect();
+                let gone: Vec<UserId> = current
+                    .iter()
+                    .filter(|u| !user_ids.contains(u))
+                    .copied()
+                    .collect();
                 inboxes::remove_members(&mut tx.conn(), id, &gone).await?;
                 inboxes::add_members(&mut tx.conn(), id, user_ids, now).await?;
             }
@@ -226,11 +278,18 @@ impl App {
     }
 
     /// Connects a bot of the account (or a system bot) to an inbox; `None` disconnects.
-    pub async fn set_inbox_agent_bot(&self, scope: &Scope, id: InboxId, bot: Option<AgentBotId>) -> AppResult<()> {
+    pub async fn set_inbox_agent_bot(
+        &self,
+        scope: &Scope,
+        id: InboxId,
+        bot: Option<AgentBotId>,
+    ) -> AppResult<()> {
         self.admin_inbox(scope, id).await?;
         let mut tx = self.store().begin().await?;
         if let Some(b) = bot {
-            let found = agent_bots::find_agent_bot(&mut tx.conn(), b).await?.ok_or(AppError::NotFound)?;
+            let found = agent_bots::find_agent_bot(&mut tx.conn(), b)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if found.account_id.is_some_and(|a| a != scope.account_id()) {
                 return Err(AppError::NotFound);
             }

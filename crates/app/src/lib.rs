@@ -18,15 +18,15 @@ pub mod secrets;
 
 use std::sync::Arc;
 
-use confab_domain::Timestamp;
 pub use confab_domain as domain;
+use confab_domain::Timestamp;
 use confab_store::Store;
 
 pub use auth::{Actor, Principal, Scope};
 pub use clock::{Clock, SystemClock, TestClock};
+pub use confab_store::tokens::OwnerKind as TokenOwner;
 pub use error::{AppError, AppResult};
 pub use secrets::Secret;
-pub use confab_store::tokens::OwnerKind as TokenOwner;
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
@@ -37,7 +37,9 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { frontend_url: "http://127.0.0.1:3000".into() }
+        Self {
+            frontend_url: "http://127.0.0.1:3000".into(),
+        }
     }
 }
 
@@ -56,7 +58,14 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store, secret: Secret, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        Self { inner: Arc::new(Inner { store, secret, clock, config }) }
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                secret,
+                clock,
+                config,
+            }),
+        }
     }
 
     pub(crate) fn store(&self) -> &Store {

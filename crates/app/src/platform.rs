@@ -79,20 +79,27 @@ fn account_changes(input: &AccountInput, creating: bool) -> AppResult<AccountCha
             }
         },
     };
-    if let Some(Some(e)) = &input.support_email {
-        if !is_valid_email(e) {
-            errors.add("support_email", "is invalid");
-        }
+    if let Some(Some(e)) = &input.support_email
+        && !is_valid_email(e)
+    {
+        errors.add("support_email", "is invalid");
     }
-    for (field, v) in [("features", &input.features), ("limits", &input.limits), ("custom_attributes", &input.custom_attributes)] {
+    for (field, v) in [
+        ("features", &input.features),
+        ("limits", &input.limits),
+        ("custom_attributes", &input.custom_attributes),
+    ] {
         if v.as_ref().is_some_and(|v| !v.is_object()) {
             errors.add(field, "must be an object");
         }
     }
-    if let Some(Some(d)) = input.auto_resolve_duration {
-        if !(10..=1_439_856).contains(&d) {
-            errors.add("auto_resolve_duration", "must be between 10 and 1439856 minutes");
-        }
+    if let Some(Some(d)) = input.auto_resolve_duration
+        && !(10..=1_439_856).contains(&d)
+    {
+        errors.add(
+            "auto_resolve_duration",
+            "must be between 10 and 1439856 minutes",
+        );
     }
     errors.into_result()?;
     Ok(AccountChanges {
@@ -147,12 +154,20 @@ impl App {
         };
         match self.authenticate(token).await {
             Ok(Principal::PlatformApp(p)) => Ok(p),
-            Ok(_) | Err(AppError::InvalidToken) => Err(AppError::Forbidden(messages::PLATFORM_INVALID_TOKEN)),
+            Ok(_) | Err(AppError::InvalidToken) => {
+                Err(AppError::Forbidden(messages::PLATFORM_INVALID_TOKEN))
+            }
             Err(e) => Err(e),
         }
     }
 
-    async fn ensure_permitted(&self, c: &mut Conn<'_>, p: &PlatformApp, kind: Permissible, id: i64) -> AppResult<()> {
+    async fn ensure_permitted(
+        &self,
+        c: &mut Conn<'_>,
+        p: &PlatformApp,
+        kind: Permissible,
+        id: i64,
+    ) -> AppResult<()> {
         if platform::is_permitted(c, p.id, kind, id).await? {
             Ok(())
         } else {
@@ -166,7 +181,11 @@ impl App {
         Ok(accounts::list_accounts_by_ids(&mut c, &ids).await?)
     }
 
-    pub async fn platform_create_account(&self, p: &PlatformApp, input: &AccountInput) -> AppResult<Account> {
+    pub async fn platform_create_account(
+        &self,
+        p: &PlatformApp,
+        input: &AccountInput,
+    ) -> AppResult<Account> {
         let ch = account_changes(input, true)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -178,17 +197,36 @@ impl App {
                 domain: ch.domain.clone().flatten(),
                 support_email: ch.support_email.clone().flatten(),
                 status: ch.status.unwrap_or(AccountStatus::Active),
-                features: merge_objects(&default_features(), ch.features.as_ref().unwrap_or(&Value::Null)),
-                limits: ch.limits.clone().unwrap_or_else(|| Value::Object(Default::default())),
-                custom_attributes: ch.custom_attributes.clone().unwrap_or_else(|| Value::Object(Default::default())),
+                features: merge_objects(
+                    &default_features(),
+                    ch.features.as_ref().unwrap_or(&Value::Null),
+                ),
+                limits: ch
+                    .limits
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Default::default())),
+                custom_attributes: ch
+                    .custom_attributes
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Default::default())),
             },
             now,
         )
         .await?;
         if let Some(Some(d)) = ch.auto_resolve_duration {
-            accounts::update_account(&mut tx.conn(), id, &AccountChanges { auto_resolve_duration: Some(Some(d)), ..Default::default() }, now).await?;
+            accounts::update_account(
+                &mut tx.conn(),
+                id,
+                &AccountChanges {
+                    auto_resolve_duration: Some(Some(d)),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
         }
-        platform::add_permissible(&mut tx.conn(), p.id, Permissible::Account, id.get(), now).await?;
+        platform::add_permissible(&mut tx.conn(), p.id, Permissible::Account, id.get(), now)
+            .await?;
         let account = accounts::get_account(&mut tx.conn(), id).await?;
         tx.commit().await?;
         Ok(account)
@@ -196,12 +234,20 @@ impl App {
 
     pub async fn platform_get_account(&self, p: &PlatformApp, id: AccountId) -> AppResult<Account> {
         let mut c = self.store().conn();
-        let account = accounts::find_account(&mut c, id).await?.ok_or(AppError::NotFound)?;
-        self.ensure_permitted(&mut c, p, Permissible::Account, id.get()).await?;
+        let account = accounts::find_account(&mut c, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.ensure_permitted(&mut c, p, Permissible::Account, id.get())
+            .await?;
         Ok(account)
     }
 
-    pub async fn platform_update_account(&self, p: &PlatformApp, id: AccountId, input: &AccountInput) -> AppResult<Account> {
+    pub async fn platform_update_account(
+        &self,
+        p: &PlatformApp,
+        id: AccountId,
+        input: &AccountInput,
+    ) -> AppResult<Account> {
         let account = self.platform_get_account(p, id).await?;
         let mut ch = account_changes(input, false)?;
         ch.features = ch.features.map(|f| merge_objects(&account.features, &f));
@@ -222,10 +268,18 @@ impl App {
     }
 
     /// Creates a user, or takes over an existing user with that email as upstream does.
-    pub async fn platform_create_user(&self, p: &PlatformApp, input: &UserInput) -> AppResult<(User, String)> {
+    pub async fn platform_create_user(
+        &self,
+        p: &PlatformApp,
+        input: &UserInput,
+    ) -> AppResult<(User, String)> {
         let mut errors = ValidationErrors::new();
         let name = input.name.as_deref().map(str::trim).unwrap_or("");
-        let email = input.email.as_deref().map(|e| e.trim().to_lowercase()).unwrap_or_default();
+        let email = input
+            .email
+            .as_deref()
+            .map(|e| e.trim().to_lowercase())
+            .unwrap_or_default();
         if name.is_empty() {
             errors.add("name", "can't be blank");
         }
@@ -237,7 +291,11 @@ impl App {
         if let Some(pw) = &input.password {
             check_password(pw, &mut errors);
         }
-        if input.custom_attributes.as_ref().is_some_and(|v| !v.is_object()) {
+        if input
+            .custom_attributes
+            .as_ref()
+            .is_some_and(|v| !v.is_object())
+        {
             errors.add("custom_attributes", "must be an object");
         }
         errors.into_result()?;
@@ -267,7 +325,10 @@ impl App {
                     email: email.clone(),
                     password_hash: hash,
                     pubsub_token: secrets::random_alnum(24),
-                    custom_attributes: input.custom_attributes.clone().unwrap_or_else(|| Value::Object(Default::default())),
+                    custom_attributes: input
+                        .custom_attributes
+                        .clone()
+                        .unwrap_or_else(|| Value::Object(Default::default())),
                 };
                 let id = users::insert_user(&mut tx.conn(), &new, now).await?;
                 issue_token(self, &mut tx.conn(), OwnerKind::User, id.get()).await?;
@@ -281,15 +342,27 @@ impl App {
         Ok((user, token))
     }
 
-    pub async fn platform_get_user(&self, p: &PlatformApp, id: UserId) -> AppResult<(User, String)> {
+    pub async fn platform_get_user(
+        &self,
+        p: &PlatformApp,
+        id: UserId,
+    ) -> AppResult<(User, String)> {
         let mut c = self.store().conn();
-        let user = users::find_user(&mut c, id).await?.ok_or(AppError::NotFound)?;
-        self.ensure_permitted(&mut c, p, Permissible::User, id.get()).await?;
+        let user = users::find_user(&mut c, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.ensure_permitted(&mut c, p, Permissible::User, id.get())
+            .await?;
         let token = self.user_token(id).await?;
         Ok((user, token))
     }
 
-    pub async fn platform_update_user(&self, p: &PlatformApp, id: UserId, input: &UserInput) -> AppResult<(User, String)> {
+    pub async fn platform_update_user(
+        &self,
+        p: &PlatformApp,
+        id: UserId,
+        input: &UserInput,
+    ) -> AppResult<(User, String)> {
         self.platform_get_user(p, id).await?;
         let mut errors = ValidationErrors::new();
         let name = input.name.as_ref().map(|n| n.trim().to_owned());
@@ -303,7 +376,11 @@ impl App {
         if let Some(pw) = &input.password {
             check_password(pw, &mut errors);
         }
-        if input.custom_attributes.as_ref().is_some_and(|v| !v.is_object()) {
+        if input
+            .custom_attributes
+            .as_ref()
+            .is_some_and(|v| !v.is_object())
+        {
             errors.add("custom_attributes", "must be an object");
         }
         errors.into_result()?;
@@ -321,7 +398,9 @@ impl App {
         };
         let mut tx = self.store().begin().await?;
         match users::update_user(&mut tx.conn(), id, &ch, self.now()).await {
-            Err(StoreError::UniqueViolation) => return Err(AppError::invalid("email", "has already been taken")),
+            Err(StoreError::UniqueViolation) => {
+                return Err(AppError::invalid("email", "has already been taken"));
+            }
             other => other?,
         }
         tx.commit().await?;
@@ -337,7 +416,11 @@ impl App {
         Ok(())
     }
 
-    pub async fn platform_list_account_users(&self, p: &PlatformApp, account: AccountId) -> AppResult<Vec<AccountUser>> {
+    pub async fn platform_list_account_users(
+        &self,
+        p: &PlatformApp,
+        account: AccountId,
+    ) -> AppResult<Vec<AccountUser>> {
         self.platform_get_account(p, account).await?;
         Ok(accounts::list_account_users(&mut self.store().conn(), account).await?)
     }
@@ -373,12 +456,19 @@ impl App {
         if users::find_user(&mut tx.conn(), user).await?.is_none() {
             return Err(AppError::invalid("user", "must exist"));
         }
-        let m = accounts::upsert_account_user(&mut tx.conn(), account, user, role, None, self.now()).await?;
+        let m =
+            accounts::upsert_account_user(&mut tx.conn(), account, user, role, None, self.now())
+                .await?;
         tx.commit().await?;
         Ok(m)
     }
 
-    pub async fn platform_delete_account_user(&self, p: &PlatformApp, account: AccountId, user: Option<UserId>) -> AppResult<()> {
+    pub async fn platform_delete_account_user(
+        &self,
+        p: &PlatformApp,
+        account: AccountId,
+        user: Option<UserId>,
+    ) -> AppResult<()> {
         self.platform_get_account(p, account).await?;
         let user = user.ok_or_else(|| AppError::invalid("user_id", "can't be blank"))?;
         let mut tx = self.store().begin().await?;
@@ -395,16 +485,32 @@ impl App {
         Ok(agent_bots::list_by_ids(&mut c, &ids).await?)
     }
 
-    pub async fn platform_create_agent_bot(&self, p: &PlatformApp, input: &AgentBotInput) -> AppResult<(AgentBot, String)> {
+    pub async fn platform_create_agent_bot(
+        &self,
+        p: &PlatformApp,
+        input: &AgentBotInput,
+    ) -> AppResult<(AgentBot, String)> {
         if let Some(account) = input.account_id {
             let mut c = self.store().conn();
-            accounts::find_account(&mut c, account).await?.ok_or_else(|| AppError::invalid("account_id", "must exist"))?;
-            self.ensure_permitted(&mut c, p, Permissible::Account, account.get()).await?;
+            accounts::find_account(&mut c, account)
+                .await?
+                .ok_or_else(|| AppError::invalid("account_id", "must exist"))?;
+            self.ensure_permitted(&mut c, p, Permissible::Account, account.get())
+                .await?;
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let (bot, token) = self.insert_bot(&mut tx.conn(), input.account_id, input, now).await?;
-        platform::add_permissible(&mut tx.conn(), p.id, Permissible::AgentBot, bot.id.get(), now).await?;
+        let (bot, token) = self
+            .insert_bot(&mut tx.conn(), input.account_id, input, now)
+            .await?;
+        platform::add_permissible(
+            &mut tx.conn(),
+            p.id,
+            Permissible::AgentBot,
+            bot.id.get(),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok((bot, token))
     }
@@ -421,7 +527,11 @@ impl App {
         if name.is_empty() {
             errors.add("name", "can't be blank");
         }
-        check_url(input.outgoing_url.as_ref().and_then(|u| u.as_deref()), "outgoing_url", &mut errors);
+        check_url(
+            input.outgoing_url.as_ref().and_then(|u| u.as_deref()),
+            "outgoing_url",
+            &mut errors,
+        );
         if input.bot_config.as_ref().is_some_and(|v| !v.is_object()) {
             errors.add("bot_config", "must be an object");
         }
@@ -431,7 +541,10 @@ impl App {
             name: name.to_owned(),
             description: input.description.clone().flatten(),
             outgoing_url: input.outgoing_url.clone().flatten(),
-            bot_config: input.bot_config.clone().unwrap_or_else(|| Value::Object(Default::default())),
+            bot_config: input
+                .bot_config
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default())),
         };
         let id = agent_bots::insert_agent_bot(c, &new, now).await?;
         let token = issue_token(self, c, OwnerKind::AgentBot, id.get()).await?;
@@ -444,7 +557,11 @@ impl App {
         if name.as_deref() == Some("") {
             errors.add("name", "can't be blank");
         }
-        check_url(input.outgoing_url.as_ref().and_then(|u| u.as_deref()), "outgoing_url", &mut errors);
+        check_url(
+            input.outgoing_url.as_ref().and_then(|u| u.as_deref()),
+            "outgoing_url",
+            &mut errors,
+        );
         if input.bot_config.as_ref().is_some_and(|v| !v.is_object()) {
             errors.add("bot_config", "must be an object");
         }
@@ -457,15 +574,30 @@ impl App {
         })
     }
 
-    pub async fn platform_get_agent_bot(&self, p: &PlatformApp, id: AgentBotId) -> AppResult<(AgentBot, String)> {
+    pub async fn platform_get_agent_bot(
+        &self,
+        p: &PlatformApp,
+        id: AgentBotId,
+    ) -> AppResult<(AgentBot, String)> {
         let mut c = self.store().conn();
-        let bot = agent_bots::find_agent_bot(&mut c, id).await?.ok_or(AppError::NotFound)?;
-        self.ensure_permitted(&mut c, p, Permissible::AgentBot, id.get()).await?;
-        let token = self.token_of(OwnerKind::AgentBot, id.get()).await?.unwrap_or_default();
+        let bot = agent_bots::find_agent_bot(&mut c, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.ensure_permitted(&mut c, p, Permissible::AgentBot, id.get())
+            .await?;
+        let token = self
+            .token_of(OwnerKind::AgentBot, id.get())
+            .await?
+            .unwrap_or_default();
         Ok((bot, token))
     }
 
-    pub async fn platform_update_agent_bot(&self, p: &PlatformApp, id: AgentBotId, input: &AgentBotInput) -> AppResult<(AgentBot, String)> {
+    pub async fn platform_update_agent_bot(
+        &self,
+        p: &PlatformApp,
+        id: AgentBotId,
+        input: &AgentBotInput,
+    ) -> AppResult<(AgentBot, String)> {
         self.platform_get_agent_bot(p, id).await?;
         let ch = Self::bot_changes(input)?;
         let mut tx = self.store().begin().await?;
@@ -474,7 +606,11 @@ impl App {
         self.platform_get_agent_bot(p, id).await
     }
 
-    pub async fn platform_delete_agent_bot(&self, p: &PlatformApp, id: AgentBotId) -> AppResult<()> {
+    pub async fn platform_delete_agent_bot(
+        &self,
+        p: &PlatformApp,
+        id: AgentBotId,
+    ) -> AppResult<()> {
         self.platform_get_agent_bot(p, id).await?;
         let mut tx = self.store().begin().await?;
         agent_bots::delete_agent_bot(&mut tx.conn(), id).await?;
@@ -488,7 +624,9 @@ impl App {
 pub(crate) fn check_url(url: Option<&str>, field: &str, errors: &mut ValidationErrors) {
     if let Some(u) = url {
         let lower = u.to_ascii_lowercase();
-        let ok = (lower.starts_with("http://") || lower.starts_with("https://")) && u.len() > 8 && !u.contains(char::is_whitespace);
+        let ok = (lower.starts_with("http://") || lower.starts_with("https://"))
+            && u.len() > 8
+            && !u.contains(char::is_whitespace);
         if !ok {
             errors.add(field, "is invalid");
         } else if u.len() > 2048 {

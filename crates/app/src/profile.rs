@@ -3,9 +3,9 @@
 use confab_domain::user::User;
 use confab_domain::validation::is_valid_email;
 use confab_domain::{Availability, ValidationErrors};
+use confab_store::StoreError;
 use confab_store::accounts::{self, AccountUserChanges};
 use confab_store::users::{self, UserChanges};
-use confab_store::StoreError;
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
@@ -41,7 +41,11 @@ impl App {
         }
         if let Some(pw) = &input.password {
             check_password(pw, &mut errors);
-            if input.password_confirmation.as_ref().is_some_and(|c| c != pw) {
+            if input
+                .password_confirmation
+                .as_ref()
+                .is_some_and(|c| c != pw)
+            {
                 errors.add("password_confirmation", "doesn't match Password");
             }
         }
@@ -62,7 +66,9 @@ impl App {
         let password_hash = match &input.password {
             Some(pw) => {
                 let current_ok = match (&input.current_password, &user.password_hash) {
-                    (Some(cur), Some(hash)) => secrets::verify_password(cur.clone(), hash.clone()).await?,
+                    (Some(cur), Some(hash)) => {
+                        secrets::verify_password(cur.clone(), hash.clone()).await?
+                    }
                     _ => false,
                 };
                 if !current_ok {
@@ -91,12 +97,17 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         match users::update_user(&mut tx.conn(), user.id, &ch, now).await {
-            Err(StoreError::UniqueViolation) => return Err(AppError::invalid("email", "has already been taken")),
+            Err(StoreError::UniqueViolation) => {
+                return Err(AppError::invalid("email", "has already been taken"));
+            }
             other => other?,
         }
         if let Some(a) = availability {
             for m in accounts::list_user_accounts(&mut tx.conn(), user.id).await? {
-                let ch = AccountUserChanges { availability: Some(a), ..Default::default() };
+                let ch = AccountUserChanges {
+                    availability: Some(a),
+                    ..Default::default()
+                };
                 accounts::update_account_user(&mut tx.conn(), m.id, &ch, now).await?;
             }
         }

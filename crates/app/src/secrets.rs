@@ -34,9 +34,8 @@ impl Secret {
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
         // HMAC accepts keys of any length, so construction cannot fail; fall back to an
         // empty-keyed MAC only to satisfy the type.
-        let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| {
-            <HmacSha256 as Mac>::new(&Default::default())
-        });
+        let mut mac = HmacSha256::new_from_slice(&self.0)
+            .unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()));
         for p in parts {
             mac.update(p);
         }
@@ -65,7 +64,9 @@ pub fn new_seed() -> String {
 pub fn random_alnum(len: usize) -> String {
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::rng();
-    (0..len).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+    (0..len)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 /// A random UUID (v4) as text.
@@ -92,7 +93,9 @@ pub async fn verify_password(password: String, hash: String) -> AppResult<bool> 
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
-        argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
     })
     .await
     .map_err(AppError::internal)
@@ -130,7 +133,11 @@ mod tests {
     async fn a_password_verifies_only_against_its_own_hash() {
         let h = hash_password("Secret-123".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("Secret-123".into(), h.clone()).await.unwrap());
+        assert!(
+            verify_password("Secret-123".into(), h.clone())
+                .await
+                .unwrap()
+        );
         assert!(!verify_password("secret-123".into(), h).await.unwrap());
     }
 }

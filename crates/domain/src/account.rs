@@ -16,7 +16,11 @@ impl AccountStatus {
         }
     }
     pub fn from_code(code: i16) -> Self {
-        if code == 1 { Self::Suspended } else { Self::Active }
+        if code == 1 {
+            Self::Suspended
+        } else {
+            Self::Active
+        }
     }
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,7 +52,11 @@ impl Role {
         }
     }
     pub fn from_code(code: i16) -> Self {
-        if code == 1 { Self::Administrator } else { Self::Agent }
+        if code == 1 {
+            Self::Administrator
+        } else {
+            Self::Agent
+        }
     }
     pub fn as_str(self) -> &'static str {
         match self {
@@ -123,7 +131,11 @@ mod tests {
 
     #[test]
     fn availability_round_trips_through_its_code() {
-        for a in [Availability::Online, Availability::Offline, Availability::Busy] {
+        for a in [
+            Availability::Online,
+            Availability::Offline,
+            Availability::Busy,
+        ] {
             assert_eq!(Availability::from_code(a.code()), a);
             assert_eq!(Availability::parse(a.as_str()), Some(a));
         }
@@ -139,7 +151,12 @@ macro_rules! from_code {
         }
     )*};
 }
-from_code!(AccountStatus, Role, Availability, crate::inbox::SenderNameType);
+from_code!(
+    AccountStatus,
+    Role,
+    Availability,
+    crate::inbox::SenderNameType
+);
 
 use crate::{AccountId, AccountUserId, Timestamp, UserId};
 use serde_json::Value;

@@ -95,9 +95,15 @@ mod tests {
     fn a_leading_minus_sorts_descending() {
         assert_eq!(
             ContactSort::parse("-last_activity_at"),
-            Some(ContactSort { key: ContactSortKey::LastActivityAt, descending: true })
+            Some(ContactSort {
+                key: ContactSortKey::LastActivityAt,
+                descending: true
+            })
         );
-        assert_eq!(ContactSort::parse("name").map(|s| s.descending), Some(false));
+        assert_eq!(
+            ContactSort::parse("name").map(|s| s.descending),
+            Some(false)
+        );
         assert_eq!(ContactSort::parse("shoe_size"), None);
     }
 }

@@ -92,7 +92,13 @@ pub struct AttributeSpec {
 use Operator as O;
 const EQ: &[Operator] = &[O::EqualTo, O::NotEqualTo];
 const TEXT: &[Operator] = &[O::EqualTo, O::NotEqualTo, O::Contains, O::DoesNotContain];
-const PHONE: &[Operator] = &[O::EqualTo, O::NotEqualTo, O::Contains, O::DoesNotContain, O::StartsWith];
+const PHONE: &[Operator] = &[
+    O::EqualTo,
+    O::NotEqualTo,
+    O::Contains,
+    O::DoesNotContain,
+    O::StartsWith,
+];
 const DATE: &[Operator] = &[O::IsGreaterThan, O::IsLessThan, O::DaysBefore];
 
 const fn spec(
@@ -101,18 +107,48 @@ const fn spec(
     data_type: DataType,
     operators: &'static [Operator],
 ) -> AttributeSpec {
-    AttributeSpec { key, source, data_type, operators }
+    AttributeSpec {
+        key,
+        source,
+        data_type,
+        operators,
+    }
 }
 
 /// The standard contact attributes (lib/filters/filter_keys.yml, `contacts:`).
 pub const CONTACT_ATTRIBUTES: &[AttributeSpec] = &[
     spec("name", Source::Column, DataType::TextCaseInsensitive, TEXT),
-    spec("phone_number", Source::Column, DataType::TextCaseInsensitive, PHONE),
+    spec(
+        "phone_number",
+        Source::Column,
+        DataType::TextCaseInsensitive,
+        PHONE,
+    ),
     spec("email", Source::Column, DataType::TextCaseInsensitive, TEXT),
-    spec("identifier", Source::Column, DataType::TextCaseInsensitive, EQ),
-    spec("country_code", Source::AdditionalAttributes, DataType::TextCaseInsensitive, EQ),
-    spec("city", Source::AdditionalAttributes, DataType::TextCaseInsensitive, TEXT),
-    spec("company", Source::AdditionalAttributes, DataType::TextCaseInsensitive, TEXT),
+    spec(
+        "identifier",
+        Source::Column,
+        DataType::TextCaseInsensitive,
+        EQ,
+    ),
+    spec(
+        "country_code",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        EQ,
+    ),
+    spec(
+        "city",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        TEXT,
+    ),
+    spec(
+        "company",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        TEXT,
+    ),
     spec("created_at", Source::Column, DataType::Date, DATE),
     spec("last_activity_at", Source::Column, DataType::Date, DATE),
     spec("blocked", Source::Column, DataType::Boolean, EQ),
@@ -191,16 +227,27 @@ pub fn parse(
     if raw.is_empty() {
         return Err(FilterError::EmptyPayload);
     }
-    let mut filter = Filter { groups: vec![Vec::new()] };
+    let mut filter = Filter {
+        groups: vec![Vec::new()],
+    };
     for (i, c) in raw.iter().enumerate() {
         let key = c.attribute_key.clone().unwrap_or_default();
         let op_text = c.filter_operator.clone().unwrap_or_default();
         let (source, data_type, operator) = match standard.iter().find(|s| s.key == key) {
             Some(spec) => {
-                let allowed = || spec.operators.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(",");
+                let allowed = || {
+                    spec.operators
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
                 let op = Operator::parse(&op_text)
                     .filter(|o| spec.operators.contains(o))
-                    .ok_or_else(|| FilterError::InvalidOperator { key: key.clone(), allowed: allowed() })?;
+                    .ok_or_else(|| FilterError::InvalidOperator {
+                        key: key.clone(),
+                        allowed: allowed(),
+                    })?;
                 (spec.source, spec.data_type, op)
             }
             None => {
@@ -229,15 +276,25 @@ pub fn parse(
         if operator == Operator::DaysBefore && values[0].parse::<i64>().is_err() {
             return Err(FilterError::InvalidValue { key });
         }
-        let needs_date = data_type == DataType::Date && matches!(operator, Operator::IsGreaterThan | Operator::IsLessThan);
+        let needs_date = data_type == DataType::Date
+            && matches!(operator, Operator::IsGreaterThan | Operator::IsLessThan);
         if needs_date && crate::Timestamp::parse_day_start(&values[0]).is_none() {
             return Err(FilterError::InvalidValue { key });
         }
-        if data_type == DataType::Number && operator.needs_values() && values.iter().any(|v| v.parse::<f64>().is_err()) {
+        if data_type == DataType::Number
+            && operator.needs_values()
+            && values.iter().any(|v| v.parse::<f64>().is_err())
+        {
             return Err(FilterError::InvalidValue { key });
         }
         if let Some(group) = filter.groups.last_mut() {
-            group.push(Condition { key, source, data_type, operator, values });
+            group.push(Condition {
+                key,
+                source,
+                data_type,
+                operator,
+                values,
+            });
         }
         let is_last = i + 1 == raw.len();
         let q = c.query_operator.as_deref().map(str::trim).unwrap_or("");
@@ -283,23 +340,34 @@ mod tests {
     #[test]
     fn an_unknown_key_is_refused_with_chatwoots_message() {
         let err = parse(
-            &raw(json!([{"attribute_key":"shoe_size","filter_operator":"equal_to","values":["4"]}])),
+            &raw(
+                json!([{"attribute_key":"shoe_size","filter_operator":"equal_to","values":["4"]}]),
+            ),
             CONTACT_ATTRIBUTES,
             |_| None,
         )
         .unwrap_err();
-        assert!(err.to_string().starts_with("Invalid attribute key - [shoe_size]. The key should be one of [name,"));
+        assert!(
+            err.to_string().starts_with(
+                "Invalid attribute key - [shoe_size]. The key should be one of [name,"
+            )
+        );
     }
 
     #[test]
     fn an_operator_not_allowed_for_the_key_is_refused() {
         let err = parse(
-            &raw(json!([{"attribute_key":"identifier","filter_operator":"contains","values":["x"]}])),
+            &raw(
+                json!([{"attribute_key":"identifier","filter_operator":"contains","values":["x"]}]),
+            ),
             CONTACT_ATTRIBUTES,
             |_| None,
         )
         .unwrap_err();
-        assert_eq!(err.to_string(), "Invalid operator. The allowed operators for identifier are [equal_to,not_equal_to].");
+        assert_eq!(
+            err.to_string(),
+            "Invalid operator. The allowed operators for identifier are [equal_to,not_equal_to]."
+        );
     }
 
     #[test]
@@ -311,12 +379,14 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, FilterError::InvalidValue { key: "name".into() });
-        assert!(parse(
-            &raw(json!([{"attribute_key":"plan","filter_operator":"is_present","values":[]}])),
-            CONTACT_ATTRIBUTES,
-            |_| Some(DataType::Text),
-        )
-        .is_ok());
+        assert!(
+            parse(
+                &raw(json!([{"attribute_key":"plan","filter_operator":"is_present","values":[]}])),
+                CONTACT_ATTRIBUTES,
+                |_| Some(DataType::Text),
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -327,7 +397,12 @@ mod tests {
             |_| None,
         )
         .unwrap_err();
-        assert_eq!(err, FilterError::InvalidValue { key: "created_at".into() });
+        assert_eq!(
+            err,
+            FilterError::InvalidValue {
+                key: "created_at".into()
+            }
+        );
     }
 
     #[test]

@@ -44,7 +44,11 @@ impl SenderNameType {
         }
     }
     pub fn from_code(code: i16) -> Self {
-        if code == 1 { Self::Professional } else { Self::Friendly }
+        if code == 1 {
+            Self::Professional
+        } else {
+            Self::Friendly
+        }
     }
     pub fn as_str(self) -> &'static str {
         match self {

@@ -52,7 +52,9 @@ impl Timestamp {
     }
     /// Parses RFC 3339 / ISO 8601 with an offset.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        OffsetDateTime::parse(s, &Rfc3339).ok().map(Self::from_datetime)
+        OffsetDateTime::parse(s, &Rfc3339)
+            .ok()
+            .map(Self::from_datetime)
     }
     /// The start (00:00 UTC) of the day a `YYYY-MM-DD` (optionally followed by a time) names.
     pub fn parse_day_start(s: &str) -> Option<Self> {

@@ -24,7 +24,10 @@ impl ValidationErrors {
         e
     }
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -87,9 +90,7 @@ pub fn is_valid_e164(phone: &str) -> bool {
         return false;
     };
     let bytes = digits.as_bytes();
-    (2..=15).contains(&bytes.len())
-        && bytes[0] != b'0'
-        && bytes.iter().all(u8::is_ascii_digit)
+    (2..=15).contains(&bytes.len()) && bytes[0] != b'0' && bytes.iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -101,7 +102,10 @@ mod tests {
         let mut e = ValidationErrors::new();
         e.add("phone_number", "is invalid");
         e.add("email", "has already been taken");
-        assert_eq!(e.full_message(), "Phone number is invalid, Email has already been taken");
+        assert_eq!(
+            e.full_message(),
+            "Phone number is invalid, Email has already been taken"
+        );
         assert_eq!(e.fields(), vec!["phone_number", "email"]);
     }
 

@@ -46,18 +46,28 @@ impl ApiError {
                     StatusCode::UNAUTHORIZED,
                     json!({ "errors": ["You need to sign in or sign up before continuing."] }),
                 ),
-                AppError::InvalidToken => (StatusCode::UNAUTHORIZED, json!({ "error": "Invalid Access Token" })),
+                AppError::InvalidToken => (
+                    StatusCode::UNAUTHORIZED,
+                    json!({ "error": "Invalid Access Token" }),
+                ),
                 AppError::Forbidden(msg) => (StatusCode::UNAUTHORIZED, json!({ "error": msg })),
                 AppError::NotFound => (StatusCode::NOT_FOUND, not_found),
                 AppError::Invalid(v) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     json!({ "message": v.full_message(), "attributes": v.fields() }),
                 ),
-                AppError::Unprocessable(msg) => (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": msg })),
-                AppError::LimitExceeded(msg) => (StatusCode::PAYMENT_REQUIRED, json!({ "error": msg })),
+                AppError::Unprocessable(msg) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": msg }))
+                }
+                AppError::LimitExceeded(msg) => {
+                    (StatusCode::PAYMENT_REQUIRED, json!({ "error": msg }))
+                }
                 AppError::Internal(err) => {
                     tracing::error!(error = ?err, "request failed");
-                    (StatusCode::INTERNAL_SERVER_ERROR, json!({ "status": 500, "error": "Internal Server Error" }))
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        json!({ "status": 500, "error": "Internal Server Error" }),
+                    )
                 }
             },
         };
@@ -83,7 +93,8 @@ impl<E: Into<ApiError>> From<E> for OuterApiError {
 
 impl IntoResponse for OuterApiError {
     fn into_response(self) -> Response {
-        self.0.render(json!({ "status": 404, "error": "Not Found" }))
+        self.0
+            .render(json!({ "status": 404, "error": "Not Found" }))
     }
 }
 

@@ -55,14 +55,18 @@ impl FromRequestParts<App> for CurrentUser {
 }
 
 async fn scope_of(parts: &mut Parts, app: &App) -> Result<Scope, ApiError> {
-    let raw = axum::extract::RawPathParams::from_request_parts(parts, app).await.map_err(|_| AppError::NotFound)?;
+    let raw = axum::extract::RawPathParams::from_request_parts(parts, app)
+        .await
+        .map_err(|_| AppError::NotFound)?;
     let account = raw
         .iter()
         .find(|(k, _)| *k == "account_id")
         .and_then(|(_, v)| v.parse::<i64>().ok())
         .ok_or(AppError::NotFound)?;
     let Caller(principal) = Caller::from_request_parts(parts, app).await?;
-    Ok(app.scope(&principal, confab_app::domain::AccountId(account)).await?)
+    Ok(app
+        .scope(&principal, confab_app::domain::AccountId(account))
+        .await?)
 }
 
 /// The caller inside the account of the path, as a user. Bots are refused: the endpoints that
@@ -94,7 +98,10 @@ pub struct Ids<T>(pub T);
 impl<T: DeserializeOwned + Send> FromRequestParts<App> for Ids<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, app).await.map(|p| Ids(p.0)).map_err(|_| AppError::NotFound.into())
+        Path::<T>::from_request_parts(parts, app)
+            .await
+            .map(|p| Ids(p.0))
+            .map_err(|_| AppError::NotFound.into())
     }
 }
 
@@ -127,7 +134,9 @@ fn percent_decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -162,13 +171,21 @@ impl FromRequest<App> for Body {
             Value::Object(Map::new())
         } else if is_form {
             let text = String::from_utf8_lossy(&bytes);
-            Value::Object(form_urlencoded_pairs(&text).into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+            Value::Object(
+                form_urlencoded_pairs(&text)
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect(),
+            )
         } else {
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("Malformed JSON body: {e}")))?
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::BadRequest(format!("Malformed JSON body: {e}")))?
         };
         match value {
             Value::Object(map) => Ok(Body(Fields(map))),
-            _ => Err(ApiError::BadRequest("The request body must be a JSON object".into())),
+            _ => Err(ApiError::BadRequest(
+                "The request body must be a JSON object".into(),
+            )),
         }
     }
 }
@@ -240,7 +257,9 @@ impl Fields {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(None)),
-            Some(v) => parse_id(v).map(|i| Some(Some(i)).filter(|_| i != 0).or(Some(None))).ok_or_else(|| ApiError::field(key, "must be an integer")),
+            Some(v) => parse_id(v)
+                .map(|i| Some(Some(i)).filter(|_| i != 0).or(Some(None)))
+                .ok_or_else(|| ApiError::field(key, "must be an integer")),
         }
     }
 
@@ -250,8 +269,15 @@ impl Fields {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(None)),
-            Some(Value::Number(n)) => n.as_i64().map(|i| Some(Some(i))).ok_or_else(|| ApiError::field(key, "must be an integer")),
-            Some(Value::String(s)) => s.trim().parse().map(|i| Some(Some(i))).map_err(|_| ApiError::field(key, "must be an integer")),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(|i| Some(Some(i)))
+                .ok_or_else(|| ApiError::field(key, "must be an integer")),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(|i| Some(Some(i)))
+                .map_err(|_| ApiError::field(key, "must be an integer")),
             Some(_) => Err(ApiError::field(key, "must be an integer")),
         }
     }
@@ -292,10 +318,14 @@ impl Fields {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| parse_id(v).ok_or_else(|| ApiError::field(key, "must be a list of integers")))
+                .map(|v| {
+                    parse_id(v).ok_or_else(|| ApiError::field(key, "must be a list of integers"))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(v) => parse_id(v).map(|i| Some(vec![i])).ok_or_else(|| ApiError::field(key, "must be a list of integers")),
+            Some(v) => parse_id(v)
+                .map(|i| Some(vec![i]))
+                .ok_or_else(|| ApiError::field(key, "must be a list of integers")),
         }
     }
 
@@ -315,5 +345,9 @@ fn parse_id(v: &Value) -> Option<i64> {
 
 /// The 1-based `page` query parameter (anything unparseable is page 1).
 pub fn page_param(params: &HashMap<String, String>) -> u64 {
-    params.get("page").and_then(|p| p.trim().parse::<u64>().ok()).filter(|p| *p >= 1).unwrap_or(1)
+    params
+        .get("page")
+        .and_then(|p| p.trim().parse::<u64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
 }

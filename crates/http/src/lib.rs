@@ -23,7 +23,10 @@ pub fn router(app: App) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| {
-            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "status": 500, "error": "Internal Server Error" })))
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(json!({ "status": 500, "error": "Internal Server Error" })),
+            )
                 .into_response()
         }))
         .layer(TraceLayer::new_for_http())
@@ -31,9 +34,15 @@ pub fn router(app: App) -> Router {
 }
 
 async fn not_found() -> impl IntoResponse {
-    (StatusCode::NOT_FOUND, axum::Json(json!({ "status": 404, "error": "Not Found" })))
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({ "status": 404, "error": "Not Found" })),
+    )
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
-    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(json!({ "status": 405, "error": "Method Not Allowed" })))
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(json!({ "status": 405, "error": "Method Not Allowed" })),
+    )
 }

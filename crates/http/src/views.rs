@@ -1,12 +1,12 @@
 //! Chatwoot's JSON shapes (§6.7–6.10, §12.12–12.13). Only this module knows them.
 
 use confab_app::contacts::ContactDetail;
+use confab_app::domain::Timestamp;
 use confab_app::domain::account::{Account, AccountUser};
 use confab_app::domain::agent_bot::AgentBot;
 use confab_app::domain::contact::ContactInbox;
 use confab_app::domain::inbox::Inbox;
 use confab_app::domain::user::User;
-use confab_app::domain::Timestamp;
 use serde_json::{Map, Value, json};
 
 fn iso(t: Timestamp) -> Value {
@@ -43,7 +43,12 @@ pub fn account(a: &Account) -> Value {
 fn enabled_features(features: &Value) -> Value {
     let enabled: Map<String, Value> = features
         .as_object()
-        .map(|o| o.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, v)| (k.clone(), v.clone())).collect())
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.as_bool() == Some(true))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     Value::Object(enabled)
 }
@@ -222,7 +227,10 @@ pub fn inbox(i: &Inbox, admin: bool) -> Value {
         }
         v["webhook_url"] = json!(i.webhook_url);
         v["inbox_identifier"] = json!(i.identifier);
-        v["additional_attributes"] = i.channel_additional_attributes.clone().unwrap_or_else(|| json!({}));
+        v["additional_attributes"] = i
+            .channel_additional_attributes
+            .clone()
+            .unwrap_or_else(|| json!({}));
     }
     v
 }
@@ -263,7 +271,12 @@ pub fn contact(d: &ContactDetail, with_inboxes: bool) -> Value {
         v["last_activity_at"] = json!(t.unix_seconds());
     }
     if with_inboxes {
-        v["contact_inboxes"] = Value::Array(d.contact_inboxes.iter().map(|(ci, i)| contact_inbox(ci, i)).collect());
+        v["contact_inboxes"] = Value::Array(
+            d.contact_inboxes
+                .iter()
+                .map(|(ci, i)| contact_inbox(ci, i))
+                .collect(),
+        );
     }
     v
 }

@@ -20,7 +20,12 @@ pub struct Cli {
 pub struct GlobalOpts {
     /// Database URL: `sqlite://path/to/file.db` (created if missing) or
     /// `postgres://user:password@host:port/database`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://confab.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://confab.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// Secret key for token digests. If unset, one is generated on first start and kept in

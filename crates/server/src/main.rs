@@ -12,7 +12,10 @@ use tokio_util::sync::CancellationToken;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init(&cli.global.log_level, cli.global.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("cannot start the async runtime: {e}");
@@ -37,7 +40,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
     match cli.command.unwrap_or(Command::Serve(ServeOpts::default())) {
         Command::Migrate => {
-            let store = startup::open_store(&confab_server::config::GlobalOpts { no_migrate: false, ..global }).await?;
+            let store = startup::open_store(&confab_server::config::GlobalOpts {
+                no_migrate: false,
+                ..global
+            })
+            .await?;
             store.close().await;
             tracing::info!("migrations applied");
             Ok(())
@@ -45,19 +52,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(cmd) => {
             let store = startup::open_store(&global).await?;
             let secret = startup::load_secret(&global)?;
-            let app = startup::build_app(store.clone(), secret, startup::system_clock(), None, "127.0.0.1:3000");
+            let app = startup::build_app(
+                store.clone(),
+                secret,
+                startup::system_clock(),
+                None,
+                "127.0.0.1:3000",
+            );
             let result = match cmd {
                 AdminCommand::CreatePlatformApp { name } => {
-                    let (p, token) = app.create_platform_app(&name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-                    out(&serde_json::json!({ "id": p.id, "name": p.name, "access_token": token }).to_string());
-                    Ok(())
-                }
-                AdminCommand::CreateUser { email, password, name, account_id } => {
-                    let (u, token) = app
-                        .admin_create_user(&email, &name, &password, account_id.map(confab_domain::AccountId))
+                    let (p, token) = app
+                        .create_platform_app(&name)
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    out(&serde_json::json!({ "id": u.id, "email": u.email, "access_token": token }).to_string());
+                    out(
+                        &serde_json::json!({ "id": p.id, "name": p.name, "access_token": token })
+                            .to_string(),
+                    );
+                    Ok(())
+                }
+                AdminCommand::CreateUser {
+                    email,
+                    password,
+                    name,
+                    account_id,
+                } => {
+                    let (u, token) = app
+                        .admin_create_user(
+                            &email,
+                            &name,
+                            &password,
+                            account_id.map(confab_domain::AccountId),
+                        )
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    out(
+                        &serde_json::json!({ "id": u.id, "email": u.email, "access_token": token })
+                            .to_string(),
+                    );
                     Ok(())
                 }
             };
@@ -71,13 +103,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(global: confab_server::config::GlobalOpts, opts: ServeOpts) -> anyhow::Result<()> {
     let store = startup::open_store(&global).await?;
     let secret = startup::load_secret(&global)?;
-    let app = startup::build_app(store.clone(), secret, startup::system_clock(), opts.frontend_url.clone(), &opts.bind.to_string());
+    let app = startup::build_app(
+        store.clone(),
+        secret,
+        startup::system_clock(),
+        opts.frontend_url.clone(),
+        &opts.bind.to_string(),
+    );
     let server = Server::bind(app.clone(), &opts).await?;
-    if let Some(b) = app.bootstrap_if_empty(&opts.admin_email).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+    if let Some(b) = app
+        .bootstrap_if_empty(&opts.admin_email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
         let base = format!("http://{}", opts.bind);
         out("");
         out("================ Confab: first start ================");
-        out(&format!("Account:          {} (id {})", b.account.name, b.account.id));
+        out(&format!(
+            "Account:          {} (id {})",
+            b.account.name, b.account.id
+        ));
         out(&format!("Dashboard login:  {}", b.admin.email));
         out(&format!("Password:         {}", b.password));
         out(&format!("api_access_token: {}", b.user_token));

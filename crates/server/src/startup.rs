@@ -16,12 +16,20 @@ pub fn data_dir(opts: &GlobalOpts) -> PathBuf {
     if let Some(d) = &opts.data_dir {
         return d.clone();
     }
-    if let Some(path) = opts.database_url.strip_prefix("sqlite://").or_else(|| opts.database_url.strip_prefix("sqlite:")) {
+    if let Some(path) = opts
+        .database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| opts.database_url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or(path);
-        if path != ":memory:" {
-            if let Some(parent) = Path::new(path).parent() {
-                return if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() };
-            }
+        if path != ":memory:"
+            && let Some(parent) = Path::new(path).parent()
+        {
+            return if parent.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                parent.to_path_buf()
+            };
         }
     }
     PathBuf::from("confab-data")
@@ -29,7 +37,11 @@ pub fn data_dir(opts: &GlobalOpts) -> PathBuf {
 
 /// `SECRET_KEY_BASE`, or the one generated on first start and kept in the data directory.
 pub fn load_secret(opts: &GlobalOpts) -> anyhow::Result<Secret> {
-    if let Some(s) = opts.secret_key_base.as_deref().filter(|s| !s.trim().is_empty()) {
+    if let Some(s) = opts
+        .secret_key_base
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
         return Ok(Secret::new(s.trim()));
     }
     let dir = data_dir(opts);
@@ -40,11 +52,15 @@ pub fn load_secret(opts: &GlobalOpts) -> anyhow::Result<Secret> {
             return Ok(Secret::new(existing));
         }
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let bytes: [u8; 64] = rand::random();
     let key = hex::encode(bytes);
     write_private(&path, &key).with_context(|| {
-        format!("cannot write {}; set SECRET_KEY_BASE or make the data directory writable", path.display())
+        format!(
+            "cannot write {}; set SECRET_KEY_BASE or make the data directory writable",
+            path.display()
+        )
     })?;
     tracing::warn!(path = %path.display(), "SECRET_KEY_BASE was not set: generated one and saved it; keep this file, or set SECRET_KEY_BASE (every node needs the same)");
     Ok(Secret::new(key))
@@ -54,7 +70,11 @@ pub fn load_secret(opts: &GlobalOpts) -> anyhow::Result<Secret> {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())
 }
 
@@ -65,18 +85,35 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 
 /// Opens the database (and migrates it unless told not to).
 pub async fn open_store(opts: &GlobalOpts) -> anyhow::Result<Store> {
-    let store = Store::connect(&opts.database_url, &ConnectOptions { sqlite_full_sync: opts.sqlite_full_sync, ..Default::default() })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = Store::connect(
+        &opts.database_url,
+        &ConnectOptions {
+            sqlite_full_sync: opts.sqlite_full_sync,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !opts.no_migrate {
-        store.migrate().await.context("running database migrations failed")?;
+        store
+            .migrate()
+            .await
+            .context("running database migrations failed")?;
     }
     Ok(store)
 }
 
 /// Builds the application on an open store.
-pub fn build_app(store: Store, secret: Secret, clock: Arc<dyn Clock>, frontend_url: Option<String>, bind: &str) -> App {
-    let config = AppConfig { frontend_url: frontend_url.unwrap_or_else(|| format!("http://{bind}")) };
+pub fn build_app(
+    store: Store,
+    secret: Secret,
+    clock: Arc<dyn Clock>,
+    frontend_url: Option<String>,
+    bind: &str,
+) -> App {
+    let config = AppConfig {
+        frontend_url: frontend_url.unwrap_or_else(|| format!("http://{bind}")),
+    };
     App::new(store, secret, clock, config)
 }
 
@@ -88,9 +125,12 @@ pub struct Server {
 
 impl Server {
     pub async fn bind(app: App, opts: &ServeOpts) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(opts.bind)
-            .await
-            .with_context(|| format!("cannot listen on {}; choose another address with --bind or CONFAB_BIND", opts.bind))?;
+        let listener = TcpListener::bind(opts.bind).await.with_context(|| {
+            format!(
+                "cannot listen on {}; choose another address with --bind or CONFAB_BIND",
+                opts.bind
+            )
+        })?;
         Ok(Self { listener, app })
     }
 

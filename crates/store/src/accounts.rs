@@ -3,15 +3,26 @@
 use confab_domain::account::{Account, AccountUser};
 use confab_domain::user::User;
 use confab_domain::{AccountId, AccountStatus, Availability, Role, Timestamp, UserId};
-use sea_query::{Expr, Order, Query, ExprTrait};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::Value;
 
 use crate::db::{Changes, insert_into, json};
 use crate::{Conn, StoreError};
 
 const ACCOUNT_COLUMNS: [&str; 13] = [
-    "id", "name", "locale", "domain", "support_email", "status", "features", "limits",
-    "custom_attributes", "settings", "auto_resolve_duration", "created_at", "updated_at",
+    "id",
+    "name",
+    "locale",
+    "domain",
+    "support_email",
+    "status",
+    "features",
+    "limits",
+    "custom_attributes",
+    "settings",
+    "auto_resolve_duration",
+    "created_at",
+    "updated_at",
 ];
 
 /// A new account's fields.
@@ -42,7 +53,11 @@ pub struct AccountChanges {
     pub auto_resolve_duration: Option<Option<i64>>,
 }
 
-pub async fn insert_account(c: &mut Conn<'_>, a: &NewAccount, now: Timestamp) -> Result<AccountId, StoreError> {
+pub async fn insert_account(
+    c: &mut Conn<'_>,
+    a: &NewAccount,
+    now: Timestamp,
+) -> Result<AccountId, StoreError> {
     let mut stmt = insert_into(
         "accounts",
         vec![
@@ -76,7 +91,10 @@ pub async fn get_account(c: &mut Conn<'_>, id: AccountId) -> Result<Account, Sto
 }
 
 /// Accounts with the given ids, by id.
-pub async fn list_accounts_by_ids(c: &mut Conn<'_>, ids: &[i64]) -> Result<Vec<Account>, StoreError> {
+pub async fn list_accounts_by_ids(
+    c: &mut Conn<'_>,
+    ids: &[i64],
+) -> Result<Vec<Account>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -107,20 +125,37 @@ pub async fn update_account(
         .opt_json("custom_attributes", ch.custom_attributes.as_ref())
         .opt_json("settings", ch.settings.as_ref())
         .opt("auto_resolve_duration", ch.auto_resolve_duration);
-    let n = c.execute(&changes.update("accounts", id.get(), now)).await?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = c
+        .execute(&changes.update("accounts", id.get(), now))
+        .await?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// Deletes an account and, through foreign keys, everything it owns.
 pub async fn delete_account(c: &mut Conn<'_>, id: AccountId) -> Result<(), StoreError> {
-    let stmt = Query::delete().from_table("accounts").and_where(Expr::col("id").eq(id.get())).to_owned();
+    let stmt = Query::delete()
+        .from_table("accounts")
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
     c.execute(&stmt).await?;
     Ok(())
 }
 
 const ACCOUNT_USER_COLUMNS: [&str; 10] = [
-    "id", "account_id", "user_id", "role", "availability", "auto_offline", "inviter_id", "active_at",
-    "created_at", "updated_at",
+    "id",
+    "account_id",
+    "user_id",
+    "role",
+    "availability",
+    "auto_offline",
+    "inviter_id",
+    "active_at",
+    "created_at",
+    "updated_at",
 ];
 
 /// Adds a user to an account, or changes the role of an existing membership (upsert).
@@ -169,12 +204,21 @@ pub async fn find_account_user(
     c.fetch_optional(&stmt).await
 }
 
-pub async fn get_account_user(c: &mut Conn<'_>, account: AccountId, user: UserId) -> Result<AccountUser, StoreError> {
-    find_account_user(c, account, user).await?.ok_or(StoreError::NotFound)
+pub async fn get_account_user(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    user: UserId,
+) -> Result<AccountUser, StoreError> {
+    find_account_user(c, account, user)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Every membership of an account, oldest first.
-pub async fn list_account_users(c: &mut Conn<'_>, account: AccountId) -> Result<Vec<AccountUser>, StoreError> {
+pub async fn list_account_users(
+    c: &mut Conn<'_>,
+    account: AccountId,
+) -> Result<Vec<AccountUser>, StoreError> {
     let stmt = Query::select()
         .columns(ACCOUNT_USER_COLUMNS)
         .from("account_users")
@@ -185,7 +229,10 @@ pub async fn list_account_users(c: &mut Conn<'_>, account: AccountId) -> Result<
 }
 
 /// Every membership of a user, oldest first.
-pub async fn list_user_accounts(c: &mut Conn<'_>, user: UserId) -> Result<Vec<AccountUser>, StoreError> {
+pub async fn list_user_accounts(
+    c: &mut Conn<'_>,
+    user: UserId,
+) -> Result<Vec<AccountUser>, StoreError> {
     let stmt = Query::select()
         .columns(ACCOUNT_USER_COLUMNS)
         .from("account_users")
@@ -214,12 +261,17 @@ pub async fn update_account_user(
         .opt("role", ch.role.map(Role::code))
         .opt("availability", ch.availability.map(Availability::code))
         .opt("auto_offline", ch.auto_offline);
-    c.execute(&changes.update("account_users", id.get(), now)).await?;
+    c.execute(&changes.update("account_users", id.get(), now))
+        .await?;
     Ok(())
 }
 
 /// Removes a user from an account (and from the account's inboxes). Returns whether a row went.
-pub async fn delete_account_user(c: &mut Conn<'_>, account: AccountId, user: UserId) -> Result<bool, StoreError> {
+pub async fn delete_account_user(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    user: UserId,
+) -> Result<bool, StoreError> {
     let inboxes = Query::select()
         .column("id")
         .from("inboxes")
@@ -240,18 +292,34 @@ pub async fn delete_account_user(c: &mut Conn<'_>, account: AccountId, user: Use
 }
 
 /// The agents of an account with their memberships, ordered by lower-cased name as upstream.
-pub async fn list_agents(c: &mut Conn<'_>, account: AccountId) -> Result<Vec<(User, AccountUser)>, StoreError> {
+pub async fn list_agents(
+    c: &mut Conn<'_>,
+    account: AccountId,
+) -> Result<Vec<(User, AccountUser)>, StoreError> {
     let users = crate::users::USER_COLUMNS.map(|col| ("users", col));
     let stmt = Query::select()
         .columns(users)
         .from("users")
-        .inner_join("account_users", Expr::col(("account_users", "user_id")).equals(("users", "id")))
+        .inner_join(
+            "account_users",
+            Expr::col(("account_users", "user_id")).equals(("users", "id")),
+        )
         .and_where(Expr::col(("account_users", "account_id")).eq(account.get()))
-        .order_by_expr(sea_query::Func::lower(Expr::col(("users", "name"))).into(), Order::Asc)
+        .order_by_expr(
+            sea_query::Func::lower(Expr::col(("users", "name"))).into(),
+            Order::Asc,
+        )
         .order_by(("users", "id"), Order::Asc)
         .to_owned();
     let list: Vec<User> = c.fetch_all(&stmt).await?;
     let mut memberships: std::collections::HashMap<UserId, AccountUser> =
-        list_account_users(c, account).await?.into_iter().map(|m| (m.user_id, m)).collect();
-    Ok(list.into_iter().filter_map(|u| memberships.remove(&u.id).map(|m| (u, m))).collect())
+        list_account_users(c, account)
+            .await?
+            .into_iter()
+            .map(|m| (m.user_id, m))
+            .collect();
+    Ok(list
+        .into_iter()
+        .filter_map(|u| memberships.remove(&u.id).map(|m| (u, m)))
+        .collect())
 }

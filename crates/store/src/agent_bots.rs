@@ -2,14 +2,23 @@
 
 use confab_domain::agent_bot::AgentBot;
 use confab_domain::{AccountId, AgentBotId, InboxId, Timestamp};
-use sea_query::{Cond, Expr, Order, Query, ExprTrait};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use serde_json::Value;
 
 use crate::db::{Changes, insert_into, json};
 use crate::{Conn, StoreError};
 
-const COLUMNS: [&str; 9] =
-    ["id", "account_id", "name", "description", "outgoing_url", "bot_type", "bot_config", "created_at", "updated_at"];
+const COLUMNS: [&str; 9] = [
+    "id",
+    "account_id",
+    "name",
+    "description",
+    "outgoing_url",
+    "bot_type",
+    "bot_config",
+    "created_at",
+    "updated_at",
+];
 
 /// A new bot; `account_id` `None` makes a system bot.
 #[derive(Debug, Clone)]
@@ -30,7 +39,11 @@ pub struct AgentBotChanges {
     pub bot_config: Option<Value>,
 }
 
-pub async fn insert_agent_bot(c: &mut Conn<'_>, b: &NewAgentBot, now: Timestamp) -> Result<AgentBotId, StoreError> {
+pub async fn insert_agent_bot(
+    c: &mut Conn<'_>,
+    b: &NewAgentBot,
+    now: Timestamp,
+) -> Result<AgentBotId, StoreError> {
     let mut stmt = insert_into(
         "agent_bots",
         vec![
@@ -47,8 +60,15 @@ pub async fn insert_agent_bot(c: &mut Conn<'_>, b: &NewAgentBot, now: Timestamp)
     Ok(AgentBotId(c.insert_returning_id(&mut stmt).await?))
 }
 
-pub async fn find_agent_bot(c: &mut Conn<'_>, id: AgentBotId) -> Result<Option<AgentBot>, StoreError> {
-    let stmt = Query::select().columns(COLUMNS).from("agent_bots").and_where(Expr::col("id").eq(id.get())).to_owned();
+pub async fn find_agent_bot(
+    c: &mut Conn<'_>,
+    id: AgentBotId,
+) -> Result<Option<AgentBot>, StoreError> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("agent_bots")
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
     c.fetch_optional(&stmt).await
 }
 
@@ -57,11 +77,18 @@ pub async fn get_agent_bot(c: &mut Conn<'_>, id: AgentBotId) -> Result<AgentBot,
 }
 
 /// The bots an account sees: its own and the system bots, by id.
-pub async fn list_for_account(c: &mut Conn<'_>, account: AccountId) -> Result<Vec<AgentBot>, StoreError> {
+pub async fn list_for_account(
+    c: &mut Conn<'_>,
+    account: AccountId,
+) -> Result<Vec<AgentBot>, StoreError> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from("agent_bots")
-        .cond_where(Cond::any().add(Expr::col("account_id").eq(account.get())).add(Expr::col("account_id").is_null()))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col("account_id").eq(account.get()))
+                .add(Expr::col("account_id").is_null()),
+        )
         .order_by("id", Order::Asc)
         .to_owned();
     c.fetch_all(&stmt).await
@@ -81,20 +108,29 @@ pub async fn list_by_ids(c: &mut Conn<'_>, ids: &[i64]) -> Result<Vec<AgentBot>,
     c.fetch_all(&stmt).await
 }
 
-pub async fn update_agent_bot(c: &mut Conn<'_>, id: AgentBotId, ch: &AgentBotChanges, now: Timestamp) -> Result<(), StoreError> {
+pub async fn update_agent_bot(
+    c: &mut Conn<'_>,
+    id: AgentBotId,
+    ch: &AgentBotChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut changes = Changes::default();
     changes
         .opt("name", ch.name.clone())
         .opt("description", ch.description.clone())
         .opt("outgoing_url", ch.outgoing_url.clone())
         .opt_json("bot_config", ch.bot_config.as_ref());
-    c.execute(&changes.update("agent_bots", id.get(), now)).await?;
+    c.execute(&changes.update("agent_bots", id.get(), now))
+        .await?;
     Ok(())
 }
 
 pub async fn delete_agent_bot(c: &mut Conn<'_>, id: AgentBotId) -> Result<(), StoreError> {
     crate::tokens::delete_token(c, crate::tokens::OwnerKind::AgentBot, id.get()).await?;
-    let stmt = Query::delete().from_table("agent_bots").and_where(Expr::col("id").eq(id.get())).to_owned();
+    let stmt = Query::delete()
+        .from_table("agent_bots")
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
     c.execute(&stmt).await?;
     Ok(())
 }
@@ -107,7 +143,10 @@ pub async fn set_inbox_bot(
     bot: Option<AgentBotId>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let del = Query::delete().from_table("agent_bot_inboxes").and_where(Expr::col("inbox_id").eq(inbox.get())).to_owned();
+    let del = Query::delete()
+        .from_table("agent_bot_inboxes")
+        .and_where(Expr::col("inbox_id").eq(inbox.get()))
+        .to_owned();
     c.execute(&del).await?;
     if let Some(bot) = bot {
         let stmt = insert_into(
@@ -125,19 +164,29 @@ pub async fn set_inbox_bot(
 }
 
 /// The bot connected to an inbox.
-pub async fn find_inbox_bot(c: &mut Conn<'_>, inbox: InboxId) -> Result<Option<AgentBot>, StoreError> {
+pub async fn find_inbox_bot(
+    c: &mut Conn<'_>,
+    inbox: InboxId,
+) -> Result<Option<AgentBot>, StoreError> {
     let cols = COLUMNS.map(|col| ("agent_bots", col));
     let stmt = Query::select()
         .columns(cols)
         .from("agent_bots")
-        .inner_join("agent_bot_inboxes", Expr::col(("agent_bot_inboxes", "agent_bot_id")).equals(("agent_bots", "id")))
+        .inner_join(
+            "agent_bot_inboxes",
+            Expr::col(("agent_bot_inboxes", "agent_bot_id")).equals(("agent_bots", "id")),
+        )
         .and_where(Expr::col(("agent_bot_inboxes", "inbox_id")).eq(inbox.get()))
         .to_owned();
     c.fetch_optional(&stmt).await
 }
 
 /// Whether a bot is connected to any inbox of an account (a system bot's way into an account).
-pub async fn is_connected_to_account(c: &mut Conn<'_>, bot: AgentBotId, account: AccountId) -> Result<bool, StoreError> {
+pub async fn is_connected_to_account(
+    c: &mut Conn<'_>,
+    bot: AgentBotId,
+    account: AccountId,
+) -> Result<bool, StoreError> {
     let stmt = Query::select()
         .expr(Expr::val(1i64))
         .from("agent_bot_inboxes")

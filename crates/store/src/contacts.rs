@@ -3,7 +3,7 @@
 use confab_domain::contact::{Contact, ContactInbox, ContactSort, ContactSortKey};
 use confab_domain::filter::Filter;
 use confab_domain::{AccountId, ContactId, InboxId, Timestamp};
-use sea_query::{Cond, Expr, Func, NullOrdering, Order, Query, SelectStatement, ExprTrait};
+use sea_query::{Cond, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
 use serde_json::Value;
 
 use crate::db::{Changes, insert_into, json};
@@ -11,11 +11,30 @@ use crate::filter_sql::{self, like_escape};
 use crate::{Conn, StoreError};
 
 const COLUMNS: [&str; 13] = [
-    "id", "account_id", "name", "email", "phone_number", "identifier", "additional_attributes",
-    "custom_attributes", "blocked", "contact_type", "last_activity_at", "created_at", "updated_at",
+    "id",
+    "account_id",
+    "name",
+    "email",
+    "phone_number",
+    "identifier",
+    "additional_attributes",
+    "custom_attributes",
+    "blocked",
+    "contact_type",
+    "last_activity_at",
+    "created_at",
+    "updated_at",
 ];
-const CONTACT_INBOX_COLUMNS: [&str; 8] =
-    ["id", "contact_id", "inbox_id", "source_id", "hmac_verified", "pubsub_token", "created_at", "updated_at"];
+const CONTACT_INBOX_COLUMNS: [&str; 8] = [
+    "id",
+    "contact_id",
+    "inbox_id",
+    "source_id",
+    "hmac_verified",
+    "pubsub_token",
+    "created_at",
+    "updated_at",
+];
 
 /// A new contact. `email` must be lower-cased; blanks must already be `None`.
 #[derive(Debug, Clone, Default)]
@@ -43,7 +62,12 @@ pub struct ContactChanges {
 
 /// Inserts a contact. `StoreError::UniqueViolation` when its email, phone number or identifier is
 /// taken in the account.
-pub async fn insert_contact(c: &mut Conn<'_>, account: AccountId, n: &NewContact, now: Timestamp) -> Result<ContactId, StoreError> {
+pub async fn insert_contact(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    n: &NewContact,
+    now: Timestamp,
+) -> Result<ContactId, StoreError> {
     let mut stmt = insert_into(
         "contacts",
         vec![
@@ -63,7 +87,11 @@ pub async fn insert_contact(c: &mut Conn<'_>, account: AccountId, n: &NewContact
     Ok(ContactId(c.insert_returning_id(&mut stmt).await?))
 }
 
-pub async fn find_contact(c: &mut Conn<'_>, account: AccountId, id: ContactId) -> Result<Option<Contact>, StoreError> {
+pub async fn find_contact(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    id: ContactId,
+) -> Result<Option<Contact>, StoreError> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from("contacts")
@@ -73,8 +101,14 @@ pub async fn find_contact(c: &mut Conn<'_>, account: AccountId, id: ContactId) -
     c.fetch_optional(&stmt).await
 }
 
-pub async fn get_contact(c: &mut Conn<'_>, account: AccountId, id: ContactId) -> Result<Contact, StoreError> {
-    find_contact(c, account, id).await?.ok_or(StoreError::NotFound)
+pub async fn get_contact(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    id: ContactId,
+) -> Result<Contact, StoreError> {
+    find_contact(c, account, id)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Finds a contact of an account by one of its unique keys (`email` lower-cased).
@@ -106,7 +140,12 @@ pub enum ContactKey {
     Identifier,
 }
 
-pub async fn update_contact(c: &mut Conn<'_>, id: ContactId, ch: &ContactChanges, now: Timestamp) -> Result<(), StoreError> {
+pub async fn update_contact(
+    c: &mut Conn<'_>,
+    id: ContactId,
+    ch: &ContactChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut changes = Changes::default();
     changes
         .opt("name", ch.name.clone())
@@ -116,12 +155,16 @@ pub async fn update_contact(c: &mut Conn<'_>, id: ContactId, ch: &ContactChanges
         .opt_json("additional_attributes", ch.additional_attributes.as_ref())
         .opt_json("custom_attributes", ch.custom_attributes.as_ref())
         .opt("blocked", ch.blocked);
-    c.execute(&changes.update("contacts", id.get(), now)).await?;
+    c.execute(&changes.update("contacts", id.get(), now))
+        .await?;
     Ok(())
 }
 
 pub async fn delete_contact(c: &mut Conn<'_>, id: ContactId) -> Result<(), StoreError> {
-    let stmt = Query::delete().from_table("contacts").and_where(Expr::col("id").eq(id.get())).to_owned();
+    let stmt = Query::delete()
+        .from_table("contacts")
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
     c.execute(&stmt).await?;
     Ok(())
 }
@@ -142,13 +185,26 @@ pub struct ContactQuery<'a> {
 
 fn base(account: AccountId, q: &ContactQuery<'_>, now: Timestamp) -> SelectStatement {
     let mut stmt = Query::select();
-    stmt.from("contacts").and_where(Expr::col(("contacts", "account_id")).eq(account.get()));
+    stmt.from("contacts")
+        .and_where(Expr::col(("contacts", "account_id")).eq(account.get()));
     if q.identified_only {
         stmt.cond_where(
             Cond::any()
-                .add(Expr::col(("contacts", "email")).is_not_null().and(Expr::col(("contacts", "email")).ne("")))
-                .add(Expr::col(("contacts", "phone_number")).is_not_null().and(Expr::col(("contacts", "phone_number")).ne("")))
-                .add(Expr::col(("contacts", "identifier")).is_not_null().and(Expr::col(("contacts", "identifier")).ne(""))),
+                .add(
+                    Expr::col(("contacts", "email"))
+                        .is_not_null()
+                        .and(Expr::col(("contacts", "email")).ne("")),
+                )
+                .add(
+                    Expr::col(("contacts", "phone_number"))
+                        .is_not_null()
+                        .and(Expr::col(("contacts", "phone_number")).ne("")),
+                )
+                .add(
+                    Expr::col(("contacts", "identifier"))
+                        .is_not_null()
+                        .and(Expr::col(("contacts", "identifier")).ne("")),
+                ),
         );
     }
     if let Some(s) = q.search.map(str::trim).filter(|s| !s.is_empty()) {
@@ -156,7 +212,8 @@ fn base(account: AccountId, q: &ContactQuery<'_>, now: Timestamp) -> SelectState
         let mut any = Cond::any();
         for col in ["name", "email", "phone_number", "identifier"] {
             any = any.add(
-                Func::lower(Expr::col(("contacts", col))).like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                Func::lower(Expr::col(("contacts", col)))
+                    .like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
             );
         }
         stmt.cond_where(any);
@@ -174,29 +231,63 @@ pub async fn list_contacts(
     q: &ContactQuery<'_>,
     now: Timestamp,
 ) -> Result<(Vec<Contact>, i64), StoreError> {
-    let count_stmt = base(account, q, now).expr(Func::count(Expr::col(("contacts", "id")))).to_owned();
+    let count_stmt = base(account, q, now)
+        .expr(Func::count(Expr::col(("contacts", "id"))))
+        .to_owned();
     let total = c.fetch_scalar::<i64>(&count_stmt).await?.unwrap_or(0);
     let mut stmt = base(account, q, now);
     for col in COLUMNS {
         stmt.column(("contacts", col));
     }
-    let sort = q.sort.unwrap_or(ContactSort { key: ContactSortKey::LastActivityAt, descending: true });
-    let order = if sort.descending { Order::Desc } else { Order::Asc };
+    let sort = q.sort.unwrap_or(ContactSort {
+        key: ContactSortKey::LastActivityAt,
+        descending: true,
+    });
+    let order = if sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
     let nulls = NullOrdering::Last;
     let json_key = |k: &'static str| filter_sql::json_text("contacts", "additional_attributes", k);
     match sort.key {
-        ContactSortKey::Name => stmt.order_by_expr_with_nulls(Func::lower(Expr::col(("contacts", "name"))).into(), order.clone(), nulls),
-        ContactSortKey::Email => stmt.order_by_with_nulls(("contacts", "email"), order.clone(), nulls),
-        ContactSortKey::PhoneNumber => stmt.order_by_with_nulls(("contacts", "phone_number"), order.clone(), nulls),
-        ContactSortKey::LastActivityAt => stmt.order_by_with_nulls(("contacts", "last_activity_at"), order.clone(), nulls),
-        ContactSortKey::CreatedAt => stmt.order_by_with_nulls(("contacts", "created_at"), order.clone(), nulls),
-        ContactSortKey::Company => stmt.order_by_expr_with_nulls(json_key("company_name"), order.clone(), nulls),
-        ContactSortKey::City => stmt.order_by_expr_with_nulls(json_key("city"), order.clone(), nulls),
-        ContactSortKey::Country => stmt.order_by_expr_with_nulls(json_key("country"), order.clone(), nulls),
+        ContactSortKey::Name => stmt.order_by_expr_with_nulls(
+            Func::lower(Expr::col(("contacts", "name"))).into(),
+            order.clone(),
+            nulls,
+        ),
+        ContactSortKey::Email => {
+            stmt.order_by_with_nulls(("contacts", "email"), order.clone(), nulls)
+        }
+        ContactSortKey::PhoneNumber => {
+            stmt.order_by_with_nulls(("contacts", "phone_number"), order.clone(), nulls)
+        }
+        ContactSortKey::LastActivityAt => {
+            stmt.order_by_with_nulls(("contacts", "last_activity_at"), order.clone(), nulls)
+        }
+        ContactSortKey::CreatedAt => {
+            stmt.order_by_with_nulls(("contacts", "created_at"), order.clone(), nulls)
+        }
+        ContactSortKey::Company => {
+            stmt.order_by_expr_with_nulls(json_key("company_name"), order.clone(), nulls)
+        }
+        ContactSortKey::City => {
+            stmt.order_by_expr_with_nulls(json_key("city"), order.clone(), nulls)
+        }
+        ContactSortKey::Country => {
+            stmt.order_by_expr_with_nulls(json_key("country"), order.clone(), nulls)
+        }
     };
-    stmt.order_by(("contacts", "id"), if sort.descending { Order::Desc } else { Order::Asc })
-        .limit(q.per_page)
-        .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
+    stmt.order_by(
+        ("contacts", "id"),
+        if sort.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        },
+    )
+    .limit(q.per_page)
+    .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
     Ok((c.fetch_all(&stmt).await?, total))
 }
 
@@ -212,7 +303,11 @@ pub async fn insert_contact_inbox(
     now: Timestamp,
 ) -> Result<ContactInbox, StoreError> {
     if let Some(existing) = find_contact_inbox(c, inbox, source_id).await? {
-        return if existing.contact_id == contact { Ok(existing) } else { Err(StoreError::UniqueViolation) };
+        return if existing.contact_id == contact {
+            Ok(existing)
+        } else {
+            Err(StoreError::UniqueViolation)
+        };
     }
     let mut stmt = insert_into(
         "contact_inboxes",
@@ -227,10 +322,16 @@ pub async fn insert_contact_inbox(
         ],
     )?;
     c.insert_returning_id(&mut stmt).await?;
-    find_contact_inbox(c, inbox, source_id).await?.ok_or(StoreError::NotFound)
+    find_contact_inbox(c, inbox, source_id)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
-pub async fn find_contact_inbox(c: &mut Conn<'_>, inbox: InboxId, source_id: &str) -> Result<Option<ContactInbox>, StoreError> {
+pub async fn find_contact_inbox(
+    c: &mut Conn<'_>,
+    inbox: InboxId,
+    source_id: &str,
+) -> Result<Option<ContactInbox>, StoreError> {
     let stmt = Query::select()
         .columns(CONTACT_INBOX_COLUMNS)
         .from("contact_inboxes")
@@ -241,7 +342,10 @@ pub async fn find_contact_inbox(c: &mut Conn<'_>, inbox: InboxId, source_id: &st
 }
 
 /// The inbox identities of several contacts (one query for a page of contacts), by id.
-pub async fn list_contact_inboxes(c: &mut Conn<'_>, contacts: &[ContactId]) -> Result<Vec<ContactInbox>, StoreError> {
+pub async fn list_contact_inboxes(
+    c: &mut Conn<'_>,
+    contacts: &[ContactId],
+) -> Result<Vec<ContactInbox>, StoreError> {
     if contacts.is_empty() {
         return Ok(Vec::new());
     }

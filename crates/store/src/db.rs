@@ -29,7 +29,8 @@ pub enum Conn<'c> {
 
 /// Rows that decode from both engines.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
 
 /// Scalars that decode from both engines.
 pub trait Scalar:
@@ -87,17 +88,29 @@ impl Conn<'_> {
     }
 
     /// All rows of a statement.
-    pub async fn fetch_all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_as_with(AssertSqlSafe(sql), args)
-            .fetch_all(ex)
-            .await?))
+    pub async fn fetch_all<T: Row>(
+        &mut self,
+        stmt: &impl SqlxBinder,
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_as_with(
+            AssertSqlSafe(sql),
+            args
+        )
+        .fetch_all(ex)
+        .await?))
     }
 
     /// At most one row.
-    pub async fn fetch_optional<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_as_with(AssertSqlSafe(sql), args)
-            .fetch_optional(ex)
-            .await?))
+    pub async fn fetch_optional<T: Row>(
+        &mut self,
+        stmt: &impl SqlxBinder,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_as_with(
+            AssertSqlSafe(sql),
+            args
+        )
+        .fetch_optional(ex)
+        .await?))
     }
 
     /// Exactly one row; `StoreError::NotFound` when there is none.
@@ -106,22 +119,33 @@ impl Conn<'_> {
     }
 
     /// The first column of the first row, if any.
-    pub async fn fetch_scalar<T: Scalar>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_scalar_with(AssertSqlSafe(sql), args)
-            .fetch_optional(ex)
-            .await?))
+    pub async fn fetch_scalar<T: Scalar>(
+        &mut self,
+        stmt: &impl SqlxBinder,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(dispatch!(self, stmt, |sql, args, ex| {
+            sqlx::query_scalar_with(AssertSqlSafe(sql), args)
+                .fetch_optional(ex)
+                .await?
+        }))
     }
 
     /// Runs a statement and returns the number of rows it touched.
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_with(AssertSqlSafe(sql), args)
-            .execute(ex)
-            .await?
-            .rows_affected()))
+        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_with(
+            AssertSqlSafe(sql),
+            args
+        )
+        .execute(ex)
+        .await?
+        .rows_affected()))
     }
 
     /// All rows of a fixed SQL text without parameters (catalogue queries of one engine).
-    pub async fn fetch_all_static<T: Row>(&mut self, sql: &'static str) -> Result<Vec<T>, StoreError> {
+    pub async fn fetch_all_static<T: Row>(
+        &mut self,
+        sql: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
         Ok(match self {
             Conn::SqlitePool(p) => sqlx::query_as(sql).fetch_all(*p).await?,
             Conn::PgPool(p) => sqlx::query_as(sql).fetch_all(*p).await?,
@@ -131,9 +155,14 @@ impl Conn<'_> {
     }
 
     /// An `INSERT … RETURNING id`, returning the new id.
-    pub async fn insert_returning_id(&mut self, stmt: &mut sea_query::InsertStatement) -> Result<i64, StoreError> {
+    pub async fn insert_returning_id(
+        &mut self,
+        stmt: &mut sea_query::InsertStatement,
+    ) -> Result<i64, StoreError> {
         stmt.returning_col("id");
-        self.fetch_scalar::<i64>(stmt).await?.ok_or(StoreError::NotFound)
+        self.fetch_scalar::<i64>(stmt)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 }
 
@@ -148,8 +177,8 @@ impl Tx {
     /// The transaction's connection.
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
-            Tx::Postgres(t) => Conn::Pg(&mut **t),
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Postgres(t) => Conn::Pg(t),
         }
     }
 
@@ -202,7 +231,12 @@ impl Changes {
         self.0.is_empty()
     }
     /// `UPDATE table SET … , updated_at = now WHERE id = id` (only when something changed).
-    pub fn update(self, table: &'static str, id: i64, now: confab_domain::Timestamp) -> sea_query::UpdateStatement {
+    pub fn update(
+        self,
+        table: &'static str,
+        id: i64,
+        now: confab_domain::Timestamp,
+    ) -> sea_query::UpdateStatement {
         let mut stmt = sea_query::Query::update();
         stmt.table(table);
         for (c, v) in self.0 {

@@ -6,7 +6,7 @@
 
 use confab_domain::Timestamp;
 use confab_domain::filter::{Condition, DataType, Filter, Operator, Source};
-use sea_query::{Cond, Expr, Func, LikeExpr, ExprTrait};
+use sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr};
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `\` as the escape character.
 pub fn like_escape(s: &str) -> String {
@@ -41,8 +41,20 @@ pub fn json_text(table: &'static str, column: &'static str, key: &str) -> Expr {
 /// Standard column keys come from static tables; map them back to `'static` names.
 fn leak_key(key: &str) -> &'static str {
     const KNOWN: &[&str] = &[
-        "name", "email", "phone_number", "identifier", "created_at", "last_activity_at", "blocked", "status",
-        "priority", "assignee_id", "inbox_id", "team_id", "display_id", "campaign_id",
+        "name",
+        "email",
+        "phone_number",
+        "identifier",
+        "created_at",
+        "last_activity_at",
+        "blocked",
+        "status",
+        "priority",
+        "assignee_id",
+        "inbox_id",
+        "team_id",
+        "display_id",
+        "campaign_id",
     ];
     KNOWN.iter().find(|k| **k == key).copied().unwrap_or("id")
 }
@@ -52,25 +64,43 @@ fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {
     let ci = matches!(c.data_type, DataType::TextCaseInsensitive)
         || (c.source == Source::CustomAttributes && c.data_type == DataType::Text);
     let lowered = |e: Expr| -> Expr { if ci { Func::lower(e).into() } else { e } };
-    let vals: Vec<String> = if ci { c.values.iter().map(|v| v.to_lowercase()).collect() } else { c.values.clone() };
+    let vals: Vec<String> = if ci {
+        c.values.iter().map(|v| v.to_lowercase()).collect()
+    } else {
+        c.values.clone()
+    };
     match (c.data_type, c.operator) {
         (DataType::Date, op) => {
             let bound = match op {
                 Operator::DaysBefore => {
-                    let days = c.values.first().and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+                    let days = c
+                        .values
+                        .first()
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .unwrap_or(0);
                     now.day_start().plus_seconds(-days * 86_400)
                 }
-                _ => c.values.first().and_then(|v| Timestamp::parse_day_start(v)).unwrap_or(now),
+                _ => c
+                    .values
+                    .first()
+                    .and_then(|v| Timestamp::parse_day_start(v))
+                    .unwrap_or(now),
             };
             match op {
                 // date(col) > date(v)  ⇔  col >= start of the next day
-                Operator::IsGreaterThan => Cond::all().add(col.gte(bound.plus_seconds(86_400).as_micros())),
+                Operator::IsGreaterThan => {
+                    Cond::all().add(col.gte(bound.plus_seconds(86_400).as_micros()))
+                }
                 _ => Cond::all().add(col.lt(bound.as_micros())),
             }
         }
         (DataType::Boolean, op) => {
             let wanted = c.values.first().map(|v| v == "true").unwrap_or(false);
-            let wanted = if op == Operator::NotEqualTo { !wanted } else { wanted };
+            let wanted = if op == Operator::NotEqualTo {
+                !wanted
+            } else {
+                wanted
+            };
             match c.source {
                 Source::Column => Cond::all().add(col.eq(wanted)),
                 // JSON booleans read back as 'true'/'false' on PostgreSQL and 1/0 on SQLite.
@@ -101,23 +131,36 @@ fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {
                 Cond::all().add(base)
             }
         }
-        (_, Operator::Contains) => vals
-            .iter()
-            .fold(Cond::any(), |acc, v| acc.add(Func::lower(col.clone()).like(like(format!("%{}%", like_escape(&v.to_lowercase())))))),
-        (_, Operator::DoesNotContain) => vals.iter().fold(Cond::all(), |acc, v| {
-            acc.add(Func::lower(col.clone()).not_like(like(format!("%{}%", like_escape(&v.to_lowercase())))))
+        (_, Operator::Contains) => vals.iter().fold(Cond::any(), |acc, v| {
+            acc.add(
+                Func::lower(col.clone())
+                    .like(like(format!("%{}%", like_escape(&v.to_lowercase())))),
+            )
         }),
-        (_, Operator::StartsWith) => Cond::all().add(
-            Func::lower(col).like(like(format!("{}%", like_escape(&vals.first().cloned().unwrap_or_default().to_lowercase())))),
-        ),
+        (_, Operator::DoesNotContain) => vals.iter().fold(Cond::all(), |acc, v| {
+            acc.add(
+                Func::lower(col.clone())
+                    .not_like(like(format!("%{}%", like_escape(&v.to_lowercase())))),
+            )
+        }),
+        (_, Operator::StartsWith) => Cond::all().add(Func::lower(col).like(like(format!(
+            "{}%",
+            like_escape(&vals.first().cloned().unwrap_or_default().to_lowercase())
+        )))),
         (_, Operator::IsPresent) => Cond::all().add(col.is_not_null()),
         (_, Operator::IsNotPresent) => Cond::all().add(col.is_null()),
         (_, Operator::IsGreaterThan) => {
-            let n = vals.first().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            let n = vals
+                .first()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
             Cond::all().add(Expr::expr(Func::cast_as(col, "NUMERIC")).gt(n))
         }
         (_, Operator::IsLessThan) => {
-            let n = vals.first().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            let n = vals
+                .first()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
             Cond::all().add(Expr::expr(Func::cast_as(col, "NUMERIC")).lt(n))
         }
         (_, Operator::DaysBefore) => Cond::all(),
@@ -127,7 +170,11 @@ fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {
 /// The whole filter as one condition on rows of `table`.
 pub fn condition(filter: &Filter, table: &'static str, now: Timestamp) -> Cond {
     filter.groups.iter().fold(Cond::any(), |any, group| {
-        any.add(group.iter().fold(Cond::all(), |all, c| all.add(one(c, table, now))))
+        any.add(
+            group
+                .iter()
+                .fold(Cond::all(), |all, c| all.add(one(c, table, now))),
+        )
     })
 }
 

@@ -2,18 +2,35 @@
 
 use confab_domain::inbox::{Inbox, SenderNameType};
 use confab_domain::{AccountId, ChannelId, InboxId, Timestamp, UserId};
-use sea_query::{Expr, Order, Query, SelectStatement, ExprTrait};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde_json::Value;
 
 use crate::db::{Changes, insert_into, json};
 use crate::{Conn, StoreError};
 
 const INBOX_COLUMNS: [&str; 22] = [
-    "id", "account_id", "channel_type", "channel_id", "name", "greeting_enabled", "greeting_message",
-    "enable_email_collect", "csat_survey_enabled", "csat_config", "enable_auto_assignment",
-    "auto_assignment_config", "working_hours_enabled", "working_hours", "out_of_office_message", "timezone",
-    "allow_messages_after_resolved", "lock_to_single_conversation", "sender_name_type", "business_name",
-    "created_at", "updated_at",
+    "id",
+    "account_id",
+    "channel_type",
+    "channel_id",
+    "name",
+    "greeting_enabled",
+    "greeting_message",
+    "enable_email_collect",
+    "csat_survey_enabled",
+    "csat_config",
+    "enable_auto_assignment",
+    "auto_assignment_config",
+    "working_hours_enabled",
+    "working_hours",
+    "out_of_office_message",
+    "timezone",
+    "allow_messages_after_resolved",
+    "lock_to_single_conversation",
+    "sender_name_type",
+    "business_name",
+    "created_at",
+    "updated_at",
 ];
 
 fn select_inboxes() -> SelectStatement {
@@ -25,7 +42,10 @@ fn select_inboxes() -> SelectStatement {
         .column(("channel_api", "hmac_token"))
         .column(("channel_api", "hmac_mandatory"))
         .column(("channel_api", "webhook_url"))
-        .expr_as(Expr::col(("channel_api", "additional_attributes")), "channel_additional_attributes")
+        .expr_as(
+            Expr::col(("channel_api", "additional_attributes")),
+            "channel_additional_attributes",
+        )
         .from("inboxes")
         .left_join(
             "channel_api",
@@ -76,13 +96,25 @@ impl InboxSettings {
             .opt("csat_survey_enabled", self.csat_survey_enabled)
             .opt_json("csat_config", self.csat_config.as_ref())
             .opt("enable_auto_assignment", self.enable_auto_assignment)
-            .opt_json("auto_assignment_config", self.auto_assignment_config.as_ref())
+            .opt_json(
+                "auto_assignment_config",
+                self.auto_assignment_config.as_ref(),
+            )
             .opt("working_hours_enabled", self.working_hours_enabled)
             .opt("out_of_office_message", self.out_of_office_message.clone())
             .opt("timezone", self.timezone.clone())
-            .opt("allow_messages_after_resolved", self.allow_messages_after_resolved)
-            .opt("lock_to_single_conversation", self.lock_to_single_conversation)
-            .opt("sender_name_type", self.sender_name_type.map(SenderNameType::code))
+            .opt(
+                "allow_messages_after_resolved",
+                self.allow_messages_after_resolved,
+            )
+            .opt(
+                "lock_to_single_conversation",
+                self.lock_to_single_conversation,
+            )
+            .opt(
+                "sender_name_type",
+                self.sender_name_type.map(SenderNameType::code),
+            )
             .opt("business_name", self.business_name.clone());
         ch
     }
@@ -113,7 +145,10 @@ pub async fn insert_api_inbox(
             ("hmac_token", channel.hmac_token.clone().into()),
             ("hmac_mandatory", channel.hmac_mandatory.into()),
             ("webhook_url", channel.webhook_url.clone().into()),
-            ("additional_attributes", json(&channel.additional_attributes)),
+            (
+                "additional_attributes",
+                json(&channel.additional_attributes),
+            ),
             ("created_at", now.as_micros().into()),
             ("updated_at", now.as_micros().into()),
         ],
@@ -133,7 +168,11 @@ pub async fn insert_api_inbox(
 }
 
 /// An inbox of an account; `None` when it does not exist there.
-pub async fn find_inbox(c: &mut Conn<'_>, account: AccountId, id: InboxId) -> Result<Option<Inbox>, StoreError> {
+pub async fn find_inbox(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    id: InboxId,
+) -> Result<Option<Inbox>, StoreError> {
     let stmt = select_inboxes()
         .and_where(Expr::col(("inboxes", "account_id")).eq(account.get()))
         .and_where(Expr::col(("inboxes", "id")).eq(id.get()))
@@ -142,21 +181,37 @@ pub async fn find_inbox(c: &mut Conn<'_>, account: AccountId, id: InboxId) -> Re
 }
 
 /// An API inbox by its public identifier.
-pub async fn find_inbox_by_identifier(c: &mut Conn<'_>, identifier: &str) -> Result<Option<Inbox>, StoreError> {
-    let stmt = select_inboxes().and_where(Expr::col(("channel_api", "identifier")).eq(identifier)).to_owned();
+pub async fn find_inbox_by_identifier(
+    c: &mut Conn<'_>,
+    identifier: &str,
+) -> Result<Option<Inbox>, StoreError> {
+    let stmt = select_inboxes()
+        .and_where(Expr::col(("channel_api", "identifier")).eq(identifier))
+        .to_owned();
     c.fetch_optional(&stmt).await
 }
 
 /// The inboxes of an account ordered by lower-cased name; only those `member` belongs to when given.
-pub async fn list_inboxes(c: &mut Conn<'_>, account: AccountId, member: Option<UserId>) -> Result<Vec<Inbox>, StoreError> {
+pub async fn list_inboxes(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    member: Option<UserId>,
+) -> Result<Vec<Inbox>, StoreError> {
     let mut stmt = select_inboxes();
     stmt.and_where(Expr::col(("inboxes", "account_id")).eq(account.get()));
     if let Some(user) = member {
-        let ids = Query::select().column("inbox_id").from("inbox_members").and_where(Expr::col("user_id").eq(user.get())).to_owned();
+        let ids = Query::select()
+            .column("inbox_id")
+            .from("inbox_members")
+            .and_where(Expr::col("user_id").eq(user.get()))
+            .to_owned();
         stmt.and_where(Expr::col(("inboxes", "id")).in_subquery(ids));
     }
-    stmt.order_by_expr(sea_query::Func::lower(Expr::col(("inboxes", "name"))).into(), Order::Asc)
-        .order_by(("inboxes", "id"), Order::Asc);
+    stmt.order_by_expr(
+        sea_query::Func::lower(Expr::col(("inboxes", "name"))).into(),
+        Order::Asc,
+    )
+    .order_by(("inboxes", "id"), Order::Asc);
     c.fetch_all(&stmt).await
 }
 
@@ -168,14 +223,19 @@ pub async fn update_inbox(
     channel: &ApiChannelChanges,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    c.execute(&settings.changes().update("inboxes", inbox.id.get(), now)).await?;
+    c.execute(&settings.changes().update("inboxes", inbox.id.get(), now))
+        .await?;
     if inbox.channel_type == "Channel::Api" {
         let mut ch = Changes::default();
         ch.opt("hmac_mandatory", channel.hmac_mandatory)
             .opt("webhook_url", channel.webhook_url.clone())
-            .opt_json("additional_attributes", channel.additional_attributes.as_ref());
+            .opt_json(
+                "additional_attributes",
+                channel.additional_attributes.as_ref(),
+            );
         if !ch.is_empty() {
-            c.execute(&ch.update("channel_api", inbox.channel_id.get(), now)).await?;
+            c.execute(&ch.update("channel_api", inbox.channel_id.get(), now))
+                .await?;
         }
     }
     Ok(())
@@ -183,10 +243,16 @@ pub async fn update_inbox(
 
 /// Deletes an inbox, its channel and (through foreign keys) its members and contact identities.
 pub async fn delete_inbox(c: &mut Conn<'_>, inbox: &Inbox) -> Result<(), StoreError> {
-    let stmt = Query::delete().from_table("inboxes").and_where(Expr::col("id").eq(inbox.id.get())).to_owned();
+    let stmt = Query::delete()
+        .from_table("inboxes")
+        .and_where(Expr::col("id").eq(inbox.id.get()))
+        .to_owned();
     c.execute(&stmt).await?;
     if inbox.channel_type == "Channel::Api" {
-        let ch = Query::delete().from_table("channel_api").and_where(Expr::col("id").eq(inbox.channel_id.get())).to_owned();
+        let ch = Query::delete()
+            .from_table("channel_api")
+            .and_where(Expr::col("id").eq(inbox.channel_id.get()))
+            .to_owned();
         c.execute(&ch).await?;
     }
     Ok(())
@@ -204,24 +270,45 @@ pub async fn list_member_ids(c: &mut Conn<'_>, inbox: InboxId) -> Result<Vec<Use
         .and_where(Expr::col("inbox_id").eq(inbox.get()))
         .order_by("user_id", Order::Asc)
         .to_owned();
-    Ok(c.fetch_all::<MemberRow>(&stmt).await?.into_iter().map(|r| UserId(r.user_id)).collect())
+    Ok(c.fetch_all::<MemberRow>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| UserId(r.user_id))
+        .collect())
 }
 
 /// Adds members (ignoring those already there).
-pub async fn add_members(c: &mut Conn<'_>, inbox: InboxId, users: &[UserId], now: Timestamp) -> Result<(), StoreError> {
+pub async fn add_members(
+    c: &mut Conn<'_>,
+    inbox: InboxId,
+    users: &[UserId],
+    now: Timestamp,
+) -> Result<(), StoreError> {
     for u in users {
         let mut stmt = insert_into(
             "inbox_members",
-            vec![("inbox_id", inbox.get().into()), ("user_id", u.get().into()), ("created_at", now.as_micros().into())],
+            vec![
+                ("inbox_id", inbox.get().into()),
+                ("user_id", u.get().into()),
+                ("created_at", now.as_micros().into()),
+            ],
         )?;
-        stmt.on_conflict(sea_query::OnConflict::columns(["inbox_id", "user_id"]).do_nothing().to_owned());
+        stmt.on_conflict(
+            sea_query::OnConflict::columns(["inbox_id", "user_id"])
+                .do_nothing()
+                .to_owned(),
+        );
         c.execute(&stmt).await?;
     }
     Ok(())
 }
 
 /// Removes members.
-pub async fn remove_members(c: &mut Conn<'_>, inbox: InboxId, users: &[UserId]) -> Result<(), StoreError> {
+pub async fn remove_members(
+    c: &mut Conn<'_>,
+    inbox: InboxId,
+    users: &[UserId],
+) -> Result<(), StoreError> {
     if users.is_empty() {
         return Ok(());
     }

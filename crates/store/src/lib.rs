@@ -22,7 +22,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use db::{Conn, Engine, Row, Scalar, Tx};
 pub use error::StoreError;
@@ -31,18 +33,12 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrat
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// How to open the database.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
     /// `synchronous=FULL` instead of `NORMAL` on SQLite (durable against power loss, slower).
     pub sqlite_full_sync: bool,
     /// Largest pool; `None` picks a default per engine.
     pub max_connections: Option<u32>,
-}
-
-impl Default for ConnectOptions {
-    fn default() -> Self {
-        Self { sqlite_full_sync: false, max_connections: None }
-    }
 }
 
 #[derive(Clone)]
@@ -64,10 +60,16 @@ impl Store {
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
             let co = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Config(format!("invalid SQLite DATABASE_URL {url:?}: {e}")))?
+                .map_err(|e| {
+                    StoreError::Config(format!("invalid SQLite DATABASE_URL {url:?}: {e}"))
+                })?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(if opts.sqlite_full_sync { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+                .synchronous(if opts.sqlite_full_sync {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                })
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
                 .pragma("temp_store", "memory")
@@ -83,7 +85,9 @@ impl Store {
                         "cannot open the SQLite database {url:?}: {e}. Check that the directory exists and is writable, or set DATABASE_URL"
                     ))
                 })?;
-            Ok(Self { pool: Pool::Sqlite(pool) })
+            Ok(Self {
+                pool: Pool::Sqlite(pool),
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let co = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Config(format!("invalid PostgreSQL DATABASE_URL: {e}")))?;
@@ -97,7 +101,9 @@ impl Store {
                         "cannot connect to PostgreSQL: {e}. Check that the server is running and that DATABASE_URL (postgres://user:password@host:port/database) is right"
                     ))
                 })?;
-            Ok(Self { pool: Pool::Postgres(pool) })
+            Ok(Self {
+                pool: Pool::Postgres(pool),
+            })
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
             Err(StoreError::Config(format!(
@@ -148,7 +154,9 @@ impl Store {
 
     /// Whether the database answers; used by the health check.
     pub async fn ping(&self) -> bool {
-        let stmt = sea_query::Query::select().expr(sea_query::Expr::val(1i64)).to_owned();
+        let stmt = sea_query::Query::select()
+            .expr(sea_query::Expr::val(1i64))
+            .to_owned();
         self.conn().fetch_scalar::<i64>(&stmt).await.is_ok()
     }
 }
@@ -162,10 +170,14 @@ impl Store {
         }
         match &self.pool {
             Pool::Postgres(p) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(p).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(p)
+                    .await?;
                 Ok(())
             }
-            Pool::Sqlite(_) => Err(StoreError::Config("CREATE DATABASE needs PostgreSQL".into())),
+            Pool::Sqlite(_) => Err(StoreError::Config(
+                "CREATE DATABASE needs PostgreSQL".into(),
+            )),
         }
     }
 }

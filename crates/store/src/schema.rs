@@ -50,12 +50,15 @@ pub async fn shape(c: &mut Conn<'_>) -> Result<SchemaShape, StoreError> {
     };
     let mut out = SchemaShape::default();
     for r in c.fetch_all_static::<ColumnRow>(cols_sql).await? {
-        out.columns.entry(r.table_name).or_default().insert(r.column_name, r.nullable);
+        out.columns
+            .entry(r.table_name)
+            .or_default()
+            .insert(r.column_name, r.nullable);
     }
     for r in c.fetch_all_static::<IndexRow>(idx_sql).await? {
-        out.unique_indexes.push(format!("{}({})", r.table_name, r.columns));
+        out.unique_indexes
+            .push(format!("{}({})", r.table_name, r.columns));
     }
     out.unique_indexes.sort();
     Ok(out)
 }
-

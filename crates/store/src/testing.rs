@@ -35,17 +35,41 @@ impl TestDb {
         let dir = tempfile::tempdir().map_err(|e| StoreError::Config(format!("temp dir: {e}")))?;
         let url = format!("sqlite://{}", dir.path().join("confab-test.db").display());
         let store = Store::connect(&url, &ConnectOptions::default()).await?;
-        Ok(Self { store, url, _dir: Some(dir) })
+        Ok(Self {
+            store,
+            url,
+            _dir: Some(dir),
+        })
     }
 
     async fn postgres(admin_url: &str) -> Result<Self, StoreError> {
         let name = format!("confab_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Store::connect(admin_url, &ConnectOptions { max_connections: Some(1), ..Default::default() }).await?;
+        let admin = Store::connect(
+            admin_url,
+            &ConnectOptions {
+                max_connections: Some(1),
+                ..Default::default()
+            },
+        )
+        .await?;
         admin.create_database(&name).await?;
         admin.close().await;
-        let (base, _) = admin_url.rsplit_once('/').ok_or_else(|| StoreError::Config("bad CONFAB_TEST_DATABASE_URL".into()))?;
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .ok_or_else(|| StoreError::Config("bad CONFAB_TEST_DATABASE_URL".into()))?;
         let url = format!("{base}/{name}");
-        let store = Store::connect(&url, &ConnectOptions { max_connections: Some(8), ..Default::default() }).await?;
-        Ok(Self { store, url, _dir: None })
+        let store = Store::connect(
+            &url,
+            &ConnectOptions {
+                max_connections: Some(8),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(Self {
+            store,
+            url,
+            _dir: None,
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Access tokens, stored as keyed digests only.
 
 use confab_domain::Timestamp;
-use sea_query::{Expr, Query, ExprTrait};
+use sea_query::{Expr, ExprTrait, Query};
 
 use crate::db::insert_into;
 use crate::{Conn, StoreError};
@@ -77,32 +77,51 @@ pub async fn upsert_token(
 }
 
 fn to_stored(r: TokenRow) -> Option<StoredToken> {
-    Some(StoredToken { owner: OwnerKind::parse(&r.owner_type)?, owner_id: r.owner_id, seed: r.token_seed })
+    Some(StoredToken {
+        owner: OwnerKind::parse(&r.owner_type)?,
+        owner_id: r.owner_id,
+        seed: r.token_seed,
+    })
 }
 
 /// Looks a token up by its digest.
-pub async fn find_by_digest(c: &mut Conn<'_>, digest: &str) -> Result<Option<StoredToken>, StoreError> {
+pub async fn find_by_digest(
+    c: &mut Conn<'_>,
+    digest: &str,
+) -> Result<Option<StoredToken>, StoreError> {
     let stmt = Query::select()
         .columns(["owner_type", "owner_id", "token_seed"])
         .from("access_tokens")
         .and_where(Expr::col("token_digest").eq(digest))
         .to_owned();
-    Ok(c.fetch_optional::<TokenRow>(&stmt).await?.and_then(to_stored))
+    Ok(c.fetch_optional::<TokenRow>(&stmt)
+        .await?
+        .and_then(to_stored))
 }
 
 /// The token of an owner, if it has one.
-pub async fn find_by_owner(c: &mut Conn<'_>, owner: OwnerKind, owner_id: i64) -> Result<Option<StoredToken>, StoreError> {
+pub async fn find_by_owner(
+    c: &mut Conn<'_>,
+    owner: OwnerKind,
+    owner_id: i64,
+) -> Result<Option<StoredToken>, StoreError> {
     let stmt = Query::select()
         .columns(["owner_type", "owner_id", "token_seed"])
         .from("access_tokens")
         .and_where(Expr::col("owner_type").eq(owner.as_str()))
         .and_where(Expr::col("owner_id").eq(owner_id))
         .to_owned();
-    Ok(c.fetch_optional::<TokenRow>(&stmt).await?.and_then(to_stored))
+    Ok(c.fetch_optional::<TokenRow>(&stmt)
+        .await?
+        .and_then(to_stored))
 }
 
 /// The tokens of several owners of one kind (one query for a list of bots or users).
-pub async fn list_by_owners(c: &mut Conn<'_>, owner: OwnerKind, ids: &[i64]) -> Result<Vec<StoredToken>, StoreError> {
+pub async fn list_by_owners(
+    c: &mut Conn<'_>,
+    owner: OwnerKind,
+    ids: &[i64],
+) -> Result<Vec<StoredToken>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -112,10 +131,18 @@ pub async fn list_by_owners(c: &mut Conn<'_>, owner: OwnerKind, ids: &[i64]) -> 
         .and_where(Expr::col("owner_type").eq(owner.as_str()))
         .and_where(Expr::col("owner_id").is_in(ids.iter().copied()))
         .to_owned();
-    Ok(c.fetch_all::<TokenRow>(&stmt).await?.into_iter().filter_map(to_stored).collect())
+    Ok(c.fetch_all::<TokenRow>(&stmt)
+        .await?
+        .into_iter()
+        .filter_map(to_stored)
+        .collect())
 }
 
-pub async fn delete_token(c: &mut Conn<'_>, owner: OwnerKind, owner_id: i64) -> Result<(), StoreError> {
+pub async fn delete_token(
+    c: &mut Conn<'_>,
+    owner: OwnerKind,
+    owner_id: i64,
+) -> Result<(), StoreError> {
     let stmt = Query::delete()
         .from_table("access_tokens")
         .and_where(Expr::col("owner_type").eq(owner.as_str()))

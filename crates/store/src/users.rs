@@ -2,15 +2,24 @@
 
 use confab_domain::user::User;
 use confab_domain::{Timestamp, UserId};
-use sea_query::{Expr, Query, ExprTrait};
+use sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
 
 use crate::db::{Changes, insert_into, json};
 use crate::{Conn, StoreError};
 
 pub(crate) const USER_COLUMNS: [&str; 11] = [
-    "id", "name", "display_name", "email", "password_hash", "pubsub_token", "message_signature",
-    "ui_settings", "custom_attributes", "created_at", "updated_at",
+    "id",
+    "name",
+    "display_name",
+    "email",
+    "password_hash",
+    "pubsub_token",
+    "message_signature",
+    "ui_settings",
+    "custom_attributes",
+    "created_at",
+    "updated_at",
 ];
 
 /// A new user's fields. `email` must already be lower-cased.
@@ -37,7 +46,11 @@ pub struct UserChanges {
 }
 
 /// Inserts a user. `StoreError::UniqueViolation` when the email is taken.
-pub async fn insert_user(c: &mut Conn<'_>, u: &NewUser, now: Timestamp) -> Result<UserId, StoreError> {
+pub async fn insert_user(
+    c: &mut Conn<'_>,
+    u: &NewUser,
+    now: Timestamp,
+) -> Result<UserId, StoreError> {
     let mut stmt = insert_into(
         "users",
         vec![
@@ -56,7 +69,11 @@ pub async fn insert_user(c: &mut Conn<'_>, u: &NewUser, now: Timestamp) -> Resul
 }
 
 pub async fn find_user(c: &mut Conn<'_>, id: UserId) -> Result<Option<User>, StoreError> {
-    let stmt = Query::select().columns(USER_COLUMNS).from("users").and_where(Expr::col("id").eq(id.get())).to_owned();
+    let stmt = Query::select()
+        .columns(USER_COLUMNS)
+        .from("users")
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
     c.fetch_optional(&stmt).await
 }
 
@@ -75,13 +92,25 @@ pub async fn find_user_by_email(c: &mut Conn<'_>, email: &str) -> Result<Option<
 }
 
 /// Finds a user by the pubsub token of live updates.
-pub async fn find_user_by_pubsub_token(c: &mut Conn<'_>, token: &str) -> Result<Option<User>, StoreError> {
-    let stmt = Query::select().columns(USER_COLUMNS).from("users").and_where(Expr::col("pubsub_token").eq(token)).to_owned();
+pub async fn find_user_by_pubsub_token(
+    c: &mut Conn<'_>,
+    token: &str,
+) -> Result<Option<User>, StoreError> {
+    let stmt = Query::select()
+        .columns(USER_COLUMNS)
+        .from("users")
+        .and_where(Expr::col("pubsub_token").eq(token))
+        .to_owned();
     c.fetch_optional(&stmt).await
 }
 
 /// Updates a user. `StoreError::UniqueViolation` when the new email is taken.
-pub async fn update_user(c: &mut Conn<'_>, id: UserId, ch: &UserChanges, now: Timestamp) -> Result<(), StoreError> {
+pub async fn update_user(
+    c: &mut Conn<'_>,
+    id: UserId,
+    ch: &UserChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let mut changes = Changes::default();
     changes
         .opt("name", ch.name.clone())
@@ -92,19 +121,29 @@ pub async fn update_user(c: &mut Conn<'_>, id: UserId, ch: &UserChanges, now: Ti
         .opt_json("ui_settings", ch.ui_settings.as_ref())
         .opt_json("custom_attributes", ch.custom_attributes.as_ref());
     let n = c.execute(&changes.update("users", id.get(), now)).await?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// Deletes a user, their memberships and their token.
 pub async fn delete_user(c: &mut Conn<'_>, id: UserId) -> Result<(), StoreError> {
     crate::tokens::delete_token(c, crate::tokens::OwnerKind::User, id.get()).await?;
-    let stmt = Query::delete().from_table("users").and_where(Expr::col("id").eq(id.get())).to_owned();
+    let stmt = Query::delete()
+        .from_table("users")
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
     c.execute(&stmt).await?;
     Ok(())
 }
 
 /// Whether any user exists (first-start detection).
 pub async fn count_users(c: &mut Conn<'_>) -> Result<i64, StoreError> {
-    let stmt = Query::select().expr(sea_query::Func::count(Expr::col("id"))).from("users").to_owned();
+    let stmt = Query::select()
+        .expr(sea_query::Func::count(Expr::col("id")))
+        .from("users")
+        .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
 }

@@ -12,14 +12,21 @@ use crate::extract::{Body, Scoped};
 use crate::views;
 
 pub fn router() -> Router<App> {
-    Router::new().route("/api/v1/accounts/{account_id}", get(show).patch(update).put(update))
+    Router::new().route(
+        "/api/v1/accounts/{account_id}",
+        get(show).patch(update).put(update),
+    )
 }
 
 async fn show(State(app): State<App>, Scoped(scope): Scoped) -> Json<Value> {
     Json(views::account(&app.account(&scope)))
 }
 
-async fn update(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn update(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let f = body.wrapped("account");
     let input = AccountInput {
         name: f.string("name")?,
@@ -30,5 +37,7 @@ async fn update(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body)
         auto_resolve_duration: f.integer("auto_resolve_duration")?,
         ..Default::default()
     };
-    Ok(Json(views::account(&app.update_account(&scope, &input).await?)))
+    Ok(Json(views::account(
+        &app.update_account(&scope, &input).await?,
+    )))
 }

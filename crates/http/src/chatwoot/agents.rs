@@ -15,8 +15,14 @@ use crate::views;
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route("/api/v1/accounts/{account_id}/agents", get(list).post(create))
-        .route("/api/v1/accounts/{account_id}/agents/{id}", patch(update).put(update).delete(destroy))
+        .route(
+            "/api/v1/accounts/{account_id}/agents",
+            get(list).post(create),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/agents/{id}",
+            patch(update).put(update).delete(destroy),
+        )
 }
 
 fn input(body: &Fields) -> ApiResult<AgentInput> {
@@ -32,10 +38,16 @@ fn input(body: &Fields) -> ApiResult<AgentInput> {
 
 async fn list(State(app): State<App>, Scoped(scope): Scoped) -> ApiResult<Json<Value>> {
     let agents = app.list_agents(&scope).await?;
-    Ok(Json(Value::Array(agents.iter().map(|(u, m)| views::agent(u, m)).collect())))
+    Ok(Json(Value::Array(
+        agents.iter().map(|(u, m)| views::agent(u, m)).collect(),
+    )))
 }
 
-async fn create(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn create(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let (u, m) = app.create_agent(&scope, &input(&body)?).await?;
     Ok(Json(views::agent(&u, &m)))
 }
@@ -50,7 +62,11 @@ async fn update(
     Ok(Json(views::agent(&u, &m)))
 }
 
-async fn destroy(State(app): State<App>, Scoped(scope): Scoped, Ids((_, id)): Ids<(i64, i64)>) -> ApiResult<StatusCode> {
+async fn destroy(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Ids((_, id)): Ids<(i64, i64)>,
+) -> ApiResult<StatusCode> {
     app.delete_agent(&scope, UserId(id)).await?;
     Ok(StatusCode::OK)
 }

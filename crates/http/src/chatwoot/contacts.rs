@@ -18,17 +18,38 @@ use crate::views;
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route("/api/v1/accounts/{account_id}/contacts", get(list).post(create))
+        .route(
+            "/api/v1/accounts/{account_id}/contacts",
+            get(list).post(create),
+        )
         .route("/api/v1/accounts/{account_id}/contacts/search", get(search))
-        .route("/api/v1/accounts/{account_id}/contacts/filter", post(filter))
-        .route("/api/v1/accounts/{account_id}/contacts/{id}", get(show).patch(update).put(update).delete(destroy))
-        .route("/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes", get(contactable_inboxes))
-        .route("/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes", post(create_contact_inbox))
-        .route("/api/v1/accounts/{account_id}/contacts/{id}/conversations", get(conversations))
+        .route(
+            "/api/v1/accounts/{account_id}/contacts/filter",
+            post(filter),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/contacts/{id}",
+            get(show).patch(update).put(update).delete(destroy),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes",
+            get(contactable_inboxes),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes",
+            post(create_contact_inbox),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/contacts/{id}/conversations",
+            get(conversations),
+        )
 }
 
 fn with_inboxes(params: &HashMap<String, String>) -> bool {
-    params.get("include_contact_inboxes").map(|v| v != "false").unwrap_or(true)
+    params
+        .get("include_contact_inboxes")
+        .map(|v| v != "false")
+        .unwrap_or(true)
 }
 
 /// `current_page` echoes the `page` parameter as sent (a string), or 1 when absent.
@@ -45,19 +66,46 @@ fn page_body(params: &HashMap<String, String>, page: &ContactPage) -> Json<Value
     }))
 }
 
-async fn list(State(app): State<App>, Scoped(scope): Scoped, Params(params): Params) -> ApiResult<Json<Value>> {
-    let listing = ContactListing { page: page_param(&params), sort: params.get("sort").cloned(), ..Default::default() };
-    Ok(page_body(&params, &app.list_contacts(&scope, &listing).await?))
+async fn list(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Params(params): Params,
+) -> ApiResult<Json<Value>> {
+    let listing = ContactListing {
+        page: page_param(&params),
+        sort: params.get("sort").cloned(),
+        ..Default::default()
+    };
+    Ok(page_body(
+        &params,
+        &app.list_contacts(&scope, &listing).await?,
+    ))
 }
 
-async fn search(State(app): State<App>, Scoped(scope): Scoped, Params(params): Params) -> ApiResult<Json<Value>> {
-    let q = params.get("q").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+async fn search(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Params(params): Params,
+) -> ApiResult<Json<Value>> {
+    let q = params
+        .get("q")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     let Some(q) = q else {
-        return Err(ApiError::App(confab_app::AppError::Unprocessable("Specify search string with parameter q".into())));
+        return Err(ApiError::App(confab_app::AppError::Unprocessable(
+            "Specify search string with parameter q".into(),
+        )));
     };
-    let listing =
-        ContactListing { page: page_param(&params), sort: params.get("sort").cloned(), q: Some(q), ..Default::default() };
-    Ok(page_body(&params, &app.list_contacts(&scope, &listing).await?))
+    let listing = ContactListing {
+        page: page_param(&params),
+        sort: params.get("sort").cloned(),
+        q: Some(q),
+        ..Default::default()
+    };
+    Ok(page_body(
+        &params,
+        &app.list_contacts(&scope, &listing).await?,
+    ))
 }
 
 async fn filter(
@@ -69,13 +117,30 @@ async fn filter(
     let raw: Vec<RawCondition> = match body.value("payload") {
         Some(v @ Value::Array(_)) => serde_json::from_value(v.clone())
             .map_err(|_| ApiError::field("payload", "must be a list of filter conditions"))?,
-        _ => return Err(ApiError::field("payload", "must be a list of filter conditions")),
+        _ => {
+            return Err(ApiError::field(
+                "payload",
+                "must be a list of filter conditions",
+            ));
+        }
     };
     if let (false, Some(p)) = (params.contains_key("page"), body.value("page")) {
-        params.insert("page".into(), p.as_str().map(str::to_owned).unwrap_or_else(|| p.to_string()));
+        params.insert(
+            "page".into(),
+            p.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| p.to_string()),
+        );
     }
-    let listing = ContactListing { page: page_param(&params), filter: Some(raw), ..Default::default() };
-    Ok(page_body(&params, &app.list_contacts(&scope, &listing).await?))
+    let listing = ContactListing {
+        page: page_param(&params),
+        filter: Some(raw),
+        ..Default::default()
+    };
+    Ok(page_body(
+        &params,
+        &app.list_contacts(&scope, &listing).await?,
+    ))
 }
 
 fn input(body: &Fields) -> ApiResult<ContactInput> {
@@ -93,13 +158,21 @@ fn input(body: &Fields) -> ApiResult<ContactInput> {
     })
 }
 
-async fn create(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn create(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let (detail, created) = app.create_contact(&scope, &input(&body)?).await?;
     let contact_inbox = match &created {
-        Some((ci, inbox)) => json!({ "inbox": views::slim_inbox(inbox), "source_id": ci.source_id }),
+        Some((ci, inbox)) => {
+            json!({ "inbox": views::slim_inbox(inbox), "source_id": ci.source_id })
+        }
         None => json!({ "inbox": null, "source_id": null }),
     };
-    Ok(Json(json!({ "payload": { "contact": views::contact(&detail, true), "contact_inbox": contact_inbox } })))
+    Ok(Json(
+        json!({ "payload": { "contact": views::contact(&detail, true), "contact_inbox": contact_inbox } }),
+    ))
 }
 
 async fn show(
@@ -109,7 +182,9 @@ async fn show(
     Params(params): Params,
 ) -> ApiResult<Json<Value>> {
     let d = app.get_contact(&scope, ContactId(id)).await?;
-    Ok(Json(json!({ "payload": views::contact(&d, with_inboxes(&params)) })))
+    Ok(Json(
+        json!({ "payload": views::contact(&d, with_inboxes(&params)) }),
+    ))
 }
 
 async fn update(
@@ -118,11 +193,17 @@ async fn update(
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let d = app.update_contact(&scope, ContactId(id), &input(&body)?).await?;
+    let d = app
+        .update_contact(&scope, ContactId(id), &input(&body)?)
+        .await?;
     Ok(Json(json!({ "payload": views::contact(&d, true) })))
 }
 
-async fn destroy(State(app): State<App>, Scoped(scope): Scoped, Ids((_, id)): Ids<(i64, i64)>) -> ApiResult<StatusCode> {
+async fn destroy(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Ids((_, id)): Ids<(i64, i64)>,
+) -> ApiResult<StatusCode> {
     app.delete_contact(&scope, ContactId(id)).await?;
     Ok(StatusCode::OK)
 }
@@ -133,8 +214,10 @@ async fn contactable_inboxes(
     Ids((_, id)): Ids<(i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     let list = app.contactable_inboxes(&scope, ContactId(id)).await?;
-    let payload: Vec<Value> =
-        list.iter().map(|(inbox, source)| json!({ "inbox": views::slim_inbox(inbox), "source_id": source })).collect();
+    let payload: Vec<Value> = list
+        .iter()
+        .map(|(inbox, source)| json!({ "inbox": views::slim_inbox(inbox), "source_id": source }))
+        .collect();
     Ok(Json(json!({ "payload": payload })))
 }
 
@@ -158,7 +241,11 @@ async fn create_contact_inbox(
 
 /// The contact's conversations. Conversations arrive with the conversations issue; until then the
 /// contact is checked and the list is empty.
-async fn conversations(State(app): State<App>, Scoped(scope): Scoped, Ids((_, id)): Ids<(i64, i64)>) -> ApiResult<Json<Value>> {
+async fn conversations(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Ids((_, id)): Ids<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
     app.get_contact(&scope, ContactId(id)).await?;
     Ok(Json(json!({ "payload": [] })))
 }

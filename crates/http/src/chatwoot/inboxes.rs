@@ -15,15 +15,30 @@ use crate::views;
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route("/api/v1/accounts/{account_id}/inboxes", get(list).post(create))
-        .route("/api/v1/accounts/{account_id}/inboxes/{id}", get(show).patch(update).put(update).delete(destroy))
-        .route("/api/v1/accounts/{account_id}/inboxes/{id}/agent_bot", get(agent_bot))
-        .route("/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot", post(set_agent_bot))
+        .route(
+            "/api/v1/accounts/{account_id}/inboxes",
+            get(list).post(create),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/inboxes/{id}",
+            get(show).patch(update).put(update).delete(destroy),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/inboxes/{id}/agent_bot",
+            get(agent_bot),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot",
+            post(set_agent_bot),
+        )
         .route(
             "/api/v1/accounts/{account_id}/inbox_members",
             post(add_members).patch(set_members).delete(remove_members),
         )
-        .route("/api/v1/accounts/{account_id}/inbox_members/{inbox_id}", get(members))
+        .route(
+            "/api/v1/accounts/{account_id}/inbox_members/{inbox_id}",
+            get(members),
+        )
 }
 
 fn input(body: &Fields) -> ApiResult<InboxInput> {
@@ -55,15 +70,25 @@ fn input(body: &Fields) -> ApiResult<InboxInput> {
 async fn list(State(app): State<App>, Scoped(scope): Scoped) -> ApiResult<Json<Value>> {
     let list = app.list_inboxes(&scope).await?;
     let admin = scope.is_admin();
-    Ok(Json(json!({ "payload": list.iter().map(|i| views::inbox(i, admin)).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "payload": list.iter().map(|i| views::inbox(i, admin)).collect::<Vec<_>>() }),
+    ))
 }
 
-async fn show(State(app): State<App>, Scoped(scope): Scoped, Ids((_, id)): Ids<(i64, i64)>) -> ApiResult<Json<Value>> {
+async fn show(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Ids((_, id)): Ids<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
     let inbox = app.get_inbox(&scope, InboxId(id)).await?;
     Ok(Json(views::inbox(&inbox, scope.is_admin())))
 }
 
-async fn create(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn create(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let inbox = app.create_inbox(&scope, &input(&body)?).await?;
     Ok(Json(views::inbox(&inbox, true)))
 }
@@ -74,18 +99,32 @@ async fn update(
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let inbox = app.update_inbox(&scope, InboxId(id), &input(&body)?).await?;
+    let inbox = app
+        .update_inbox(&scope, InboxId(id), &input(&body)?)
+        .await?;
     Ok(Json(views::inbox(&inbox, true)))
 }
 
-async fn destroy(State(app): State<App>, Scoped(scope): Scoped, Ids((_, id)): Ids<(i64, i64)>) -> ApiResult<Json<Value>> {
+async fn destroy(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Ids((_, id)): Ids<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
     app.delete_inbox(&scope, InboxId(id)).await?;
-    Ok(Json(json!({ "message": "Your inbox deletion request will be processed in some time." })))
+    Ok(Json(
+        json!({ "message": "Your inbox deletion request will be processed in some time." }),
+    ))
 }
 
-async fn agent_bot(State(app): State<App>, Scoped(scope): Scoped, Ids((_, id)): Ids<(i64, i64)>) -> ApiResult<Json<Value>> {
+async fn agent_bot(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Ids((_, id)): Ids<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
     let bot = app.inbox_agent_bot(&scope, InboxId(id)).await?;
-    Ok(Json(json!({ "agent_bot": bot.as_ref().map(|b| views::agent_bot(b, None)) })))
+    Ok(Json(
+        json!({ "agent_bot": bot.as_ref().map(|b| views::agent_bot(b, None)) }),
+    ))
 }
 
 async fn set_agent_bot(
@@ -99,41 +138,79 @@ async fn set_agent_bot(
             "param is missing or the value is empty: agent_bot".into(),
         )));
     }
-    let bot = body.nullable_id("agent_bot")?.flatten().filter(|b| *b != 0).map(AgentBotId);
+    let bot = body
+        .nullable_id("agent_bot")?
+        .flatten()
+        .filter(|b| *b != 0)
+        .map(AgentBotId);
     app.set_inbox_agent_bot(&scope, InboxId(id), bot).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn member_params(body: &Fields) -> ApiResult<(InboxId, Vec<UserId>)> {
     let inbox = body.id("inbox_id")?.ok_or_else(|| missing("inbox_id"))?;
-    let users = body.id_list("user_ids")?.ok_or_else(|| missing("user_ids"))?;
+    let users = body
+        .id_list("user_ids")?
+        .ok_or_else(|| missing("user_ids"))?;
     Ok((InboxId(inbox), users.into_iter().map(UserId).collect()))
 }
 
 fn missing(param: &str) -> ApiError {
-    ApiError::App(confab_app::AppError::Unprocessable(format!("param is missing or the value is empty: {param}")))
+    ApiError::App(confab_app::AppError::Unprocessable(format!(
+        "param is missing or the value is empty: {param}"
+    )))
 }
 
-fn agents_payload(list: &[(confab_app::domain::user::User, confab_app::domain::account::AccountUser)]) -> Json<Value> {
+fn agents_payload(
+    list: &[(
+        confab_app::domain::user::User,
+        confab_app::domain::account::AccountUser,
+    )],
+) -> Json<Value> {
     Json(json!({ "payload": list.iter().map(|(u, m)| views::agent(u, m)).collect::<Vec<_>>() }))
 }
 
-async fn members(State(app): State<App>, Scoped(scope): Scoped, Ids((_, id)): Ids<(i64, i64)>) -> ApiResult<Json<Value>> {
-    Ok(agents_payload(&app.list_inbox_members(&scope, InboxId(id)).await?))
+async fn members(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Ids((_, id)): Ids<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
+    Ok(agents_payload(
+        &app.list_inbox_members(&scope, InboxId(id)).await?,
+    ))
 }
 
-async fn add_members(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn add_members(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let (inbox, users) = member_params(&body)?;
-    Ok(agents_payload(&app.change_inbox_members(&scope, inbox, &users, MemberChange::Add).await?))
+    Ok(agents_payload(
+        &app.change_inbox_members(&scope, inbox, &users, MemberChange::Add)
+            .await?,
+    ))
 }
 
-async fn set_members(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn set_members(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let (inbox, users) = member_params(&body)?;
-    Ok(agents_payload(&app.change_inbox_members(&scope, inbox, &users, MemberChange::Set).await?))
+    Ok(agents_payload(
+        &app.change_inbox_members(&scope, inbox, &users, MemberChange::Set)
+            .await?,
+    ))
 }
 
-async fn remove_members(State(app): State<App>, Scoped(scope): Scoped, Body(body): Body) -> ApiResult<StatusCode> {
+async fn remove_members(
+    State(app): State<App>,
+    Scoped(scope): Scoped,
+    Body(body): Body,
+) -> ApiResult<StatusCode> {
     let (inbox, users) = member_params(&body)?;
-    app.change_inbox_members(&scope, inbox, &users, MemberChange::Remove).await?;
+    app.change_inbox_members(&scope, inbox, &users, MemberChange::Remove)
+        .await?;
     Ok(StatusCode::OK)
 }

@@ -25,7 +25,11 @@ async fn show(State(app): State<App>, CurrentUser(user): CurrentUser) -> ApiResu
     render(&app, &user).await
 }
 
-async fn update(State(app): State<App>, CurrentUser(user): CurrentUser, Body(body): Body) -> ApiResult<Json<Value>> {
+async fn update(
+    State(app): State<App>,
+    CurrentUser(user): CurrentUser,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let f = body.wrapped("profile");
     let input = ProfileInput {
         name: f.string("name")?,

@@ -19,17 +19,40 @@ const P: &str = "/platform/api/v1";
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route(&format!("{P}/accounts"), get(list_accounts).post(create_account))
-        .route(&format!("{P}/accounts/{{id}}"), get(show_account).patch(update_account).put(update_account).delete(delete_account))
+        .route(
+            &format!("{P}/accounts"),
+            get(list_accounts).post(create_account),
+        )
+        .route(
+            &format!("{P}/accounts/{{id}}"),
+            get(show_account)
+                .patch(update_account)
+                .put(update_account)
+                .delete(delete_account),
+        )
         .route(
             &format!("{P}/accounts/{{id}}/account_users"),
-            get(list_account_users).post(create_account_user).delete(delete_account_user),
+            get(list_account_users)
+                .post(create_account_user)
+                .delete(delete_account_user),
         )
         .route(&format!("{P}/users"), post(create_user))
-        .route(&format!("{P}/users/{{id}}"), get(show_user).patch(update_user).put(update_user).delete(delete_user))
+        .route(
+            &format!("{P}/users/{{id}}"),
+            get(show_user)
+                .patch(update_user)
+                .put(update_user)
+                .delete(delete_user),
+        )
         .route(&format!("{P}/users/{{id}}/token"), post(user_token))
         .route(&format!("{P}/agent_bots"), get(list_bots).post(create_bot))
-        .route(&format!("{P}/agent_bots/{{id}}"), get(show_bot).patch(update_bot).put(update_bot).delete(delete_bot))
+        .route(
+            &format!("{P}/agent_bots/{{id}}"),
+            get(show_bot)
+                .patch(update_bot)
+                .put(update_bot)
+                .delete(delete_bot),
+        )
 }
 
 /// The calling platform app.
@@ -38,7 +61,10 @@ struct Platform(PlatformApp);
 impl FromRequestParts<App> for Platform {
     type Rejection = OuterApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        Ok(Platform(app.platform_app(token_from_headers(&parts.headers).as_deref()).await?))
+        Ok(Platform(
+            app.platform_app(token_from_headers(&parts.headers).as_deref())
+                .await?,
+        ))
     }
 }
 
@@ -58,16 +84,30 @@ fn account_input(f: &Fields) -> OuterResult<AccountInput> {
 
 async fn list_accounts(State(app): State<App>, Platform(p): Platform) -> OuterResult<Json<Value>> {
     let list = app.platform_list_accounts(&p).await?;
-    Ok(Json(Value::Array(list.iter().map(views::platform_account).collect())))
+    Ok(Json(Value::Array(
+        list.iter().map(views::platform_account).collect(),
+    )))
 }
 
-async fn create_account(State(app): State<App>, Platform(p): Platform, Body(body): Body) -> OuterResult<Json<Value>> {
-    let a = app.platform_create_account(&p, &account_input(&body.wrapped("account"))?).await?;
+async fn create_account(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Body(body): Body,
+) -> OuterResult<Json<Value>> {
+    let a = app
+        .platform_create_account(&p, &account_input(&body.wrapped("account"))?)
+        .await?;
     Ok(Json(views::platform_account(&a)))
 }
 
-async fn show_account(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<Json<Value>> {
-    Ok(Json(views::platform_account(&app.platform_get_account(&p, AccountId(id)).await?)))
+async fn show_account(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<Json<Value>> {
+    Ok(Json(views::platform_account(
+        &app.platform_get_account(&p, AccountId(id)).await?,
+    )))
 }
 
 async fn update_account(
@@ -76,18 +116,30 @@ async fn update_account(
     Ids(id): Ids<i64>,
     Body(body): Body,
 ) -> OuterResult<Json<Value>> {
-    let a = app.platform_update_account(&p, AccountId(id), &account_input(&body.wrapped("account"))?).await?;
+    let a = app
+        .platform_update_account(&p, AccountId(id), &account_input(&body.wrapped("account"))?)
+        .await?;
     Ok(Json(views::platform_account(&a)))
 }
 
-async fn delete_account(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<StatusCode> {
+async fn delete_account(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<StatusCode> {
     app.platform_delete_account(&p, AccountId(id)).await?;
     Ok(StatusCode::OK)
 }
 
-async fn list_account_users(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<Json<Value>> {
+async fn list_account_users(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<Json<Value>> {
     let list = app.platform_list_account_users(&p, AccountId(id)).await?;
-    Ok(Json(Value::Array(list.iter().map(views::account_user).collect())))
+    Ok(Json(Value::Array(
+        list.iter().map(views::account_user).collect(),
+    )))
 }
 
 async fn create_account_user(
@@ -98,7 +150,12 @@ async fn create_account_user(
 ) -> OuterResult<Json<Value>> {
     let f = body.wrapped("account_user");
     let m = app
-        .platform_create_account_user(&p, AccountId(id), f.id("user_id")?.map(UserId), f.string("role")?.as_deref())
+        .platform_create_account_user(
+            &p,
+            AccountId(id),
+            f.id("user_id")?.map(UserId),
+            f.string("role")?.as_deref(),
+        )
         .await?;
     Ok(Json(views::account_user(&m)))
 }
@@ -110,7 +167,8 @@ async fn delete_account_user(
     Body(body): Body,
 ) -> OuterResult<StatusCode> {
     let f = body.wrapped("account_user");
-    app.platform_delete_account_user(&p, AccountId(id), f.id("user_id")?.map(UserId)).await?;
+    app.platform_delete_account_user(&p, AccountId(id), f.id("user_id")?.map(UserId))
+        .await?;
     Ok(StatusCode::OK)
 }
 
@@ -125,17 +183,29 @@ fn user_input(body: &Fields) -> OuterResult<UserInput> {
     })
 }
 
-async fn render_user(app: &App, user: &confab_app::domain::user::User, token: &str) -> OuterResult<Json<Value>> {
+async fn render_user(
+    app: &App,
+    user: &confab_app::domain::user::User,
+    token: &str,
+) -> OuterResult<Json<Value>> {
     let memberships = app.memberships(user.id).await?;
     Ok(Json(views::platform_user(user, token, &memberships)))
 }
 
-async fn create_user(State(app): State<App>, Platform(p): Platform, Body(body): Body) -> OuterResult<Json<Value>> {
+async fn create_user(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Body(body): Body,
+) -> OuterResult<Json<Value>> {
     let (u, token) = app.platform_create_user(&p, &user_input(&body)?).await?;
     render_user(&app, &u, &token).await
 }
 
-async fn show_user(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<Json<Value>> {
+async fn show_user(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<Json<Value>> {
     let (u, token) = app.platform_get_user(&p, UserId(id)).await?;
     render_user(&app, &u, &token).await
 }
@@ -146,16 +216,26 @@ async fn update_user(
     Ids(id): Ids<i64>,
     Body(body): Body,
 ) -> OuterResult<Json<Value>> {
-    let (u, token) = app.platform_update_user(&p, UserId(id), &user_input(&body)?).await?;
+    let (u, token) = app
+        .platform_update_user(&p, UserId(id), &user_input(&body)?)
+        .await?;
     render_user(&app, &u, &token).await
 }
 
-async fn delete_user(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<StatusCode> {
+async fn delete_user(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<StatusCode> {
     app.platform_delete_user(&p, UserId(id)).await?;
     Ok(StatusCode::OK)
 }
 
-async fn user_token(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<Json<Value>> {
+async fn user_token(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<Json<Value>> {
     let (u, token) = app.platform_get_user(&p, UserId(id)).await?;
     Ok(Json(json!({
         "access_token": token,
@@ -167,22 +247,41 @@ async fn user_token(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<
 async fn list_bots(State(app): State<App>, Platform(p): Platform) -> OuterResult<Json<Value>> {
     let bots = app.platform_list_agent_bots(&p).await?;
     let tokens = app
-        .tokens_of(confab_app::TokenOwner::AgentBot, &bots.iter().map(|b| b.id.get()).collect::<Vec<_>>())
+        .tokens_of(
+            confab_app::TokenOwner::AgentBot,
+            &bots.iter().map(|b| b.id.get()).collect::<Vec<_>>(),
+        )
         .await?;
     Ok(Json(Value::Array(
         bots.iter()
-            .map(|b| views::platform_agent_bot(b, tokens.get(&b.id.get()).map(String::as_str).unwrap_or_default()))
+            .map(|b| {
+                views::platform_agent_bot(
+                    b,
+                    tokens
+                        .get(&b.id.get())
+                        .map(String::as_str)
+                        .unwrap_or_default(),
+                )
+            })
             .collect(),
     )))
 }
 
-async fn create_bot(State(app): State<App>, Platform(p): Platform, Body(body): Body) -> OuterResult<Json<Value>> {
+async fn create_bot(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Body(body): Body,
+) -> OuterResult<Json<Value>> {
     let input = crate::chatwoot::agent_bot_input(&body)?;
     let (bot, token) = app.platform_create_agent_bot(&p, &input).await?;
     Ok(Json(views::platform_agent_bot(&bot, &token)))
 }
 
-async fn show_bot(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<Json<Value>> {
+async fn show_bot(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<Json<Value>> {
     let (bot, token) = app.platform_get_agent_bot(&p, AgentBotId(id)).await?;
     Ok(Json(views::platform_agent_bot(&bot, &token)))
 }
@@ -194,11 +293,17 @@ async fn update_bot(
     Body(body): Body,
 ) -> OuterResult<Json<Value>> {
     let input = crate::chatwoot::agent_bot_input(&body)?;
-    let (bot, token) = app.platform_update_agent_bot(&p, AgentBotId(id), &input).await?;
+    let (bot, token) = app
+        .platform_update_agent_bot(&p, AgentBotId(id), &input)
+        .await?;
     Ok(Json(views::platform_agent_bot(&bot, &token)))
 }
 
-async fn delete_bot(State(app): State<App>, Platform(p): Platform, Ids(id): Ids<i64>) -> OuterResult<StatusCode> {
+async fn delete_bot(
+    State(app): State<App>,
+    Platform(p): Platform,
+    Ids(id): Ids<i64>,
+) -> OuterResult<StatusCode> {
     app.platform_delete_agent_bot(&p, AgentBotId(id)).await?;
     Ok(StatusCode::OK)
 }

@@ -18,21 +18,43 @@ async fn malformed_json_is_a_400_json_error_and_writes_nothing() {
         .unwrap();
     assert_eq!(r.status(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().starts_with("Malformed JSON body"));
-    assert_eq!(app.get(&acc(&t, "/contacts"), &t.admin).await.body["meta"]["count"], 0);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Malformed JSON body")
+    );
+    assert_eq!(
+        app.get(&acc(&t, "/contacts"), &t.admin).await.body["meta"]["count"],
+        0
+    );
 }
 
 #[tokio::test]
 async fn wrong_types_name_the_field() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Types").await;
-    let r = app.post(&acc(&t, "/inboxes"), &t.admin, json!({ "name": "X", "greeting_enabled": "maybe", "channel": { "type": "api" } })).await;
+    let r = app
+        .post(
+            &acc(&t, "/inboxes"),
+            &t.admin,
+            json!({ "name": "X", "greeting_enabled": "maybe", "channel": { "type": "api" } }),
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.body["attributes"], json!(["greeting_enabled"]));
-    let r = app.post(&acc(&t, "/contacts"), &t.admin, json!({ "name": ["x"] })).await;
+    let r = app
+        .post(&acc(&t, "/contacts"), &t.admin, json!({ "name": ["x"] }))
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.body["attributes"], json!(["name"]));
-    let r = app.post(&acc(&t, "/inbox_members"), &t.admin, json!({ "inbox_id": "three", "user_ids": [] })).await;
+    let r = app
+        .post(
+            &acc(&t, "/inbox_members"),
+            &t.admin,
+            json!({ "inbox_id": "three", "user_ids": [] }),
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.body["attributes"], json!(["inbox_id"]));
 }
@@ -50,7 +72,10 @@ async fn liberal_input_accepts_string_ids_blanks_and_empty_nested_objects() {
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(r.body["payload"]["contact"]["email"], serde_json::Value::Null);
+    assert_eq!(
+        r.body["payload"]["contact"]["email"],
+        serde_json::Value::Null
+    );
 }
 
 #[tokio::test]
@@ -58,7 +83,9 @@ async fn oversized_bodies_get_413_json() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Big").await;
     let big = "x".repeat(2 * 1024 * 1024);
-    let r = app.post(&acc(&t, "/contacts"), &t.admin, json!({ "name": big })).await;
+    let r = app
+        .post(&acc(&t, "/contacts"), &t.admin, json!({ "name": big }))
+        .await;
     assert_eq!(r.status, 413);
     assert!(r.body["error"].is_string());
 }

@@ -43,18 +43,44 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let db = TestDb::new().await.expect("test database");
         let clock = Arc::new(TestClock::new(Timestamp::from_unix_seconds(1_795_000_000)));
-        let app = App::new(db.store.clone(), Secret::new("test-secret"), clock.clone(), AppConfig::default());
-        let opts = ServeOpts { bind: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+        let app = App::new(
+            db.store.clone(),
+            Secret::new("test-secret"),
+            clock.clone(),
+            AppConfig::default(),
+        );
+        let opts = ServeOpts {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        };
         let server = Server::bind(app.clone(), &opts).await.expect("bind");
         let base = format!("http://127.0.0.1:{}", server.port());
         let shutdown = CancellationToken::new();
         tokio::spawn(server.run(shutdown.clone()));
-        let (_, platform_token) = app.create_platform_app("tests").await.expect("platform app");
-        TestApp { base, app, platform_token, client: reqwest::Client::new(), db, shutdown }
+        let (_, platform_token) = app
+            .create_platform_app("tests")
+            .await
+            .expect("platform app");
+        TestApp {
+            base,
+            app,
+            platform_token,
+            client: reqwest::Client::new(),
+            db,
+            shutdown,
+        }
     }
 
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             req = req.header("api_access_token", t);
         }
@@ -65,29 +91,47 @@ impl TestApp {
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Resp { status, body, headers }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Resp {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {
         self.request(Method::GET, path, Some(token), None).await
     }
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(Method::POST, path, Some(token), Some(body)).await
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
     }
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(Method::PATCH, path, Some(token), Some(body)).await
+        self.request(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
     pub async fn delete(&self, path: &str, token: &str, body: Option<Value>) -> Resp {
         self.request(Method::DELETE, path, Some(token), body).await
     }
     pub async fn platform(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        self.request(method, &format!("/platform/api/v1{path}"), Some(&self.platform_token.clone()), body).await
+        self.request(
+            method,
+            &format!("/platform/api/v1{path}"),
+            Some(&self.platform_token.clone()),
+            body,
+        )
+        .await
     }
 
     /// Platform flow: account → users → account users → tokens.
     pub async fn tenant(&self, name: &str) -> Tenant {
-        let account = self.platform(Method::POST, "/accounts", Some(json!({ "name": name }))).await;
+        let account = self
+            .platform(Method::POST, "/accounts", Some(json!({ "name": name })))
+            .await;
         assert_eq!(account.status, 200, "{:?}", account.body);
         let account_id = account.body["id"].as_i64().unwrap();
         let slug = name.to_lowercase().replace(' ', "-");
@@ -114,19 +158,35 @@ impl TestApp {
         }
         let (agent_id, agent) = ids.pop().unwrap();
         let (admin_id, admin) = ids.pop().unwrap();
-        Tenant { account_id, admin_id, admin, agent_id, agent }
+        Tenant {
+            account_id,
+            admin_id,
+            admin,
+            agent_id,
+            agent,
+        }
     }
 
     pub async fn api_inbox(&self, t: &Tenant, name: &str) -> Value {
         let r = self
-            .post(&format!("/api/v1/accounts/{}/inboxes", t.account_id), &t.admin, json!({ "name": name, "channel": { "type": "api" } }))
+            .post(
+                &format!("/api/v1/accounts/{}/inboxes", t.account_id),
+                &t.admin,
+                json!({ "name": name, "channel": { "type": "api" } }),
+            )
             .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         r.body
     }
 
     pub async fn contact(&self, t: &Tenant, body: Value) -> Value {
-        let r = self.post(&format!("/api/v1/accounts/{}/contacts", t.account_id), &t.admin, body).await;
+        let r = self
+            .post(
+                &format!("/api/v1/accounts/{}/contacts", t.account_id),
+                &t.admin,
+                body,
+            )
+            .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         r.body["payload"]["contact"].clone()
     }

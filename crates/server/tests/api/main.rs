@@ -1,5 +1,10 @@
 //! HTTP integration tests: the real server on port 0 against a fresh database per test
 //! (SQLite by default, PostgreSQL when `CONFAB_TEST_DATABASE_URL` is set).
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helper code of tests fails loudly"
+)]
 
 mod helpers;
 

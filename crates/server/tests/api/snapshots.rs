@@ -27,6 +27,13 @@ async fn response_shapes_match_the_snapshots() {
     insta::assert_json_snapshot!("agents", agents, { "[].id" => "[id]", "[].account_id" => "[id]" });
     let account = app.get(&acc(&t, ""), &t.admin).await.body;
     insta::assert_json_snapshot!("account", account, { ".id" => "[id]", ".created_at" => "[ts]" });
-    let p = app.platform(reqwest::Method::GET, &format!("/accounts/{}", t.account_id), None).await.body;
+    let p = app
+        .platform(
+            reqwest::Method::GET,
+            &format!("/accounts/{}", t.account_id),
+            None,
+        )
+        .await
+        .body;
     insta::assert_json_snapshot!("platform_account", p, { ".id" => "[id]" });
 }
