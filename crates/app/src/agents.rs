@@ -44,10 +44,6 @@ fn parse_role_and_availability(
     (role, availability)
 }
 
-fn limit(scope: &Scope, key: &str) -> Option<i64> {
-    scope.account.limits.get(key).and_then(Value::as_i64)
-}
-
 impl App {
     /// Every agent of the account, by name.
     pub async fn list_agents(&self, scope: &Scope) -> AppResult<Vec<(User, AccountUser)>> {
@@ -84,16 +80,12 @@ impl App {
         errors.into_result()?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        if let Some(max) = limit(scope, "agents") {
-            let count = accounts::list_account_users(&mut tx.conn(), scope.account_id())
-                .await?
-                .len();
-            if i64::try_from(count).unwrap_or(i64::MAX) >= max {
-                return Err(AppError::LimitExceeded(
-                    "Account limit exceeded. Please purchase more licenses".into(),
-                ));
-            }
-        }
+        let count = accounts::count_account_users(&mut tx.conn(), scope.account_id()).await?;
+        scope.check_limit(
+            "agents",
+            count,
+            "Account limit exceeded. Please purchase more licenses",
+        )?;
         let user_id = match users::find_user_by_email(&mut tx.conn(), &email).await? {
             Some(u) => {
                 if accounts::find_account_user(&mut tx.conn(), scope.account_id(), u.id)

@@ -58,6 +58,18 @@ impl Scope {
             Err(AppError::Forbidden(messages::NOT_AUTHORIZED))
         }
     }
+    /// Refuses with 402 when the account's plan limit `key` (`agents`, `inboxes`) is reached.
+    pub fn check_limit(&self, key: &str, current: i64, message: &str) -> AppResult<()> {
+        match self
+            .account
+            .limits
+            .get(key)
+            .and_then(serde_json::Value::as_i64)
+        {
+            Some(max) if current >= max => Err(AppError::LimitExceeded(message.to_owned())),
+            _ => Ok(()),
+        }
+    }
     /// Refuses agent bots on endpoints outside Chatwoot's bot allow-list.
     pub fn require_user(&self) -> AppResult<&User> {
         self.user()
@@ -200,13 +212,15 @@ impl App {
         let mut c = self.store().conn();
         let ms = accounts::list_user_accounts(&mut c, user).await?;
         let ids: Vec<i64> = ms.iter().map(|m| m.account_id.get()).collect();
-        let accts = accounts::list_accounts_by_ids(&mut c, &ids).await?;
+        let accts: std::collections::HashMap<AccountId, Account> =
+            accounts::list_accounts_by_ids(&mut c, &ids)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect();
         Ok(ms
             .into_iter()
-            .filter_map(|m| {
-                let a = accts.iter().find(|a| a.id == m.account_id)?.clone();
-                Some((m, a))
-            })
+            .filter_map(|m| accts.get(&m.account_id).cloned().map(|a| (m, a)))
             .collect())
     }
 }

@@ -158,16 +158,12 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        if let Some(max) = scope.account.limits.get("inboxes").and_then(Value::as_i64) {
-            let count = inboxes::list_inboxes(&mut tx.conn(), scope.account_id(), None)
-                .await?
-                .len();
-            if i64::try_from(count).unwrap_or(i64::MAX) >= max {
-                return Err(AppError::LimitExceeded(
-                    "Account limit exceeded. Upgrade to a higher plan".into(),
-                ));
-            }
-        }
+        let count = inboxes::count_inboxes(&mut tx.conn(), scope.account_id()).await?;
+        scope.check_limit(
+            "inboxes",
+            count,
+            "Account limit exceeded. Upgrade to a higher plan",
+        )?;
         let new_channel = NewApiChannel {
             identifier: secrets::random_alnum(24),
             hmac_token: secrets::random_alnum(24),
@@ -227,7 +223,10 @@ impl App {
     ) -> AppResult<Vec<(User, AccountUser)>> {
         self.get_inbox(scope, id).await?;
         let mut c = self.store().conn();
-        let ids = inboxes::list_member_ids(&mut c, id).await?;
+        let ids: std::collections::HashSet<UserId> = inboxes::list_member_ids(&mut c, id)
+            .await?
+            .into_iter()
+            .collect();
         let agents = accounts::list_agents(&mut c, scope.account_id()).await?;
         Ok(agents
             .into_iter()

@@ -86,10 +86,44 @@ pub fn account_user(m: &AccountUser) -> Value {
     })
 }
 
+/// The membership a user last used: it names the user's current `account_id` and `role`.
+fn active_membership(memberships: &[(AccountUser, Account)]) -> Option<&AccountUser> {
+    memberships
+        .iter()
+        .map(|(m, _)| m)
+        .max_by_key(|m| (m.active_at, m.id))
+}
+
+/// The fields the profile and the Platform API's user share.
+fn user_base(u: &User, token: &str, active: Option<&AccountUser>, accounts: Vec<Value>) -> Value {
+    let mut v = json!({
+        "access_token": token,
+        "account_id": active.map(|m| m.account_id),
+        "available_name": u.available_name(),
+        "avatar_url": "",
+        "confirmed": true,
+        "display_name": u.display_name,
+        "message_signature": u.message_signature,
+        "email": u.email,
+        "id": u.id,
+        "name": u.name,
+        "provider": "email",
+        "pubsub_token": u.pubsub_token,
+        "role": active.map(|m| m.role.as_str()),
+        "ui_settings": u.ui_settings,
+        "uid": u.email,
+        "accounts": accounts,
+    });
+    if non_empty(&u.custom_attributes) {
+        v["custom_attributes"] = u.custom_attributes.clone();
+    }
+    v
+}
+
 /// `GET /api/v1/profile` and `POST /auth/sign_in` (inside `data`).
 pub fn profile(u: &User, token: &str, memberships: &[(AccountUser, Account)]) -> Value {
-    let active = memberships.iter().max_by_key(|(m, _)| (m.active_at, m.id));
-    let accounts: Vec<Value> = memberships
+    let active = active_membership(memberships);
+    let accounts = memberships
         .iter()
         .map(|(m, a)| {
             json!({
@@ -105,61 +139,19 @@ pub fn profile(u: &User, token: &str, memberships: &[(AccountUser, Account)]) ->
             })
         })
         .collect();
-    let mut v = json!({
-        "access_token": token,
-        "account_id": active.map(|(m, _)| m.account_id),
-        "available_name": u.available_name(),
-        "avatar_url": "",
-        "confirmed": true,
-        "display_name": u.display_name,
-        "message_signature": u.message_signature,
-        "email": u.email,
-        "id": u.id,
-        "inviter_id": active.and_then(|(m, _)| m.inviter_id),
-        "name": u.name,
-        "provider": "email",
-        "pubsub_token": u.pubsub_token,
-        "role": active.map(|(m, _)| m.role.as_str()),
-        "ui_settings": u.ui_settings,
-        "uid": u.email,
-        "type": "User",
-        "accounts": accounts,
-    });
-    if non_empty(&u.custom_attributes) {
-        v["custom_attributes"] = u.custom_attributes.clone();
-    }
+    let mut v = user_base(u, token, active, accounts);
+    v["inviter_id"] = json!(active.and_then(|m| m.inviter_id));
+    v["type"] = json!("User");
     v
 }
 
 /// The Platform API's user.
 pub fn platform_user(u: &User, token: &str, memberships: &[(AccountUser, Account)]) -> Value {
-    let active = memberships.iter().max_by_key(|(m, _)| (m.active_at, m.id));
-    let accounts: Vec<Value> = memberships
+    let accounts = memberships
         .iter()
         .map(|(m, a)| json!({ "id": a.id, "name": a.name, "active_at": m.active_at.map(iso), "role": m.role.as_str() }))
         .collect();
-    let mut v = json!({
-        "access_token": token,
-        "account_id": active.map(|(m, _)| m.account_id),
-        "available_name": u.available_name(),
-        "avatar_url": "",
-        "confirmed": true,
-        "display_name": u.display_name,
-        "message_signature": u.message_signature,
-        "email": u.email,
-        "id": u.id,
-        "name": u.name,
-        "provider": "email",
-        "pubsub_token": u.pubsub_token,
-        "role": active.map(|(m, _)| m.role.as_str()),
-        "ui_settings": u.ui_settings,
-        "uid": u.email,
-        "accounts": accounts,
-    });
-    if non_empty(&u.custom_attributes) {
-        v["custom_attributes"] = u.custom_attributes.clone();
-    }
-    v
+    user_base(u, token, active_membership(memberships), accounts)
 }
 
 /// An agent of an account.

@@ -323,3 +323,13 @@ pub async fn list_agents(
         .filter_map(|u| memberships.remove(&u.id).map(|m| (u, m)))
         .collect())
 }
+
+/// How many users an account has (the `agents` plan limit).
+pub async fn count_account_users(c: &mut Conn<'_>, account: AccountId) -> Result<i64, StoreError> {
+    let stmt = Query::select()
+        .expr(sea_query::Func::count(Expr::col("id")))
+        .from("account_users")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .to_owned();
+    Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
+}

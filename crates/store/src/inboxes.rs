@@ -331,3 +331,13 @@ pub async fn is_member(c: &mut Conn<'_>, inbox: InboxId, user: UserId) -> Result
         .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.is_some())
 }
+
+/// How many inboxes an account has (the `inboxes` plan limit).
+pub async fn count_inboxes(c: &mut Conn<'_>, account: AccountId) -> Result<i64, StoreError> {
+    let stmt = Query::select()
+        .expr(sea_query::Func::count(Expr::col("id")))
+        .from("inboxes")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .to_owned();
+    Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
+}

@@ -91,19 +91,6 @@ pub async fn find_user_by_email(c: &mut Conn<'_>, email: &str) -> Result<Option<
     c.fetch_optional(&stmt).await
 }
 
-/// Finds a user by the pubsub token of live updates.
-pub async fn find_user_by_pubsub_token(
-    c: &mut Conn<'_>,
-    token: &str,
-) -> Result<Option<User>, StoreError> {
-    let stmt = Query::select()
-        .columns(USER_COLUMNS)
-        .from("users")
-        .and_where(Expr::col("pubsub_token").eq(token))
-        .to_owned();
-    c.fetch_optional(&stmt).await
-}
-
 /// Updates a user. `StoreError::UniqueViolation` when the new email is taken.
 pub async fn update_user(
     c: &mut Conn<'_>,

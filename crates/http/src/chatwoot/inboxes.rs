@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use confab_app::App;
 use confab_app::domain::{AgentBotId, InboxId, UserId};
 use confab_app::inboxes::{InboxInput, MemberChange};
+use confab_app::{App, Scope};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
@@ -180,16 +180,26 @@ async fn members(
     ))
 }
 
+/// Applies one kind of member change from a `{inbox_id, user_ids}` body.
+async fn change_members(
+    app: &App,
+    scope: &Scope,
+    body: &Fields,
+    change: MemberChange,
+) -> ApiResult<Json<Value>> {
+    let (inbox, users) = member_params(body)?;
+    Ok(agents_payload(
+        &app.change_inbox_members(scope, inbox, &users, change)
+            .await?,
+    ))
+}
+
 async fn add_members(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let (inbox, users) = member_params(&body)?;
-    Ok(agents_payload(
-        &app.change_inbox_members(&scope, inbox, &users, MemberChange::Add)
-            .await?,
-    ))
+    change_members(&app, &scope, &body, MemberChange::Add).await
 }
 
 async fn set_members(
@@ -197,20 +207,16 @@ async fn set_members(
     Scoped(scope): Scoped,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let (inbox, users) = member_params(&body)?;
-    Ok(agents_payload(
-        &app.change_inbox_members(&scope, inbox, &users, MemberChange::Set)
-            .await?,
-    ))
+    change_members(&app, &scope, &body, MemberChange::Set).await
 }
 
+/// Upstream answers a removal with an empty 200.
 async fn remove_members(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Body(body): Body,
 ) -> ApiResult<StatusCode> {
-    let (inbox, users) = member_params(&body)?;
-    app.change_inbox_members(&scope, inbox, &users, MemberChange::Remove)
-        .await?;
-    Ok(StatusCode::OK)
+    change_members(&app, &scope, &body, MemberChange::Remove)
+        .await
+        .map(|_| StatusCode::OK)
 }
