@@ -10,11 +10,19 @@ pub mod auth;
 pub mod bootstrap;
 mod clock;
 pub mod contacts;
+pub mod conversations;
+pub mod custom_attributes;
+pub mod custom_filters;
 pub mod error;
 pub mod inboxes;
+pub mod jobs;
+pub mod labels;
+pub mod mailer;
+pub mod messages;
 pub mod platform;
 pub mod profile;
 pub mod secrets;
+pub mod teams;
 
 use std::sync::Arc;
 
@@ -33,12 +41,21 @@ pub use secrets::Secret;
 pub struct AppConfig {
     /// The public URL of the server (`FRONTEND_URL`), used in links such as SSO logins.
     pub frontend_url: String,
+    /// Where uploaded attachments are stored.
+    pub data_dir: std::path::PathBuf,
+    /// Outgoing mail; `None` when SMTP is not configured (transcripts are then refused).
+    pub smtp: Option<mailer::SmtpSettings>,
+    /// Largest attachment accepted, in bytes (`MAXIMUM_FILE_UPLOAD_SIZE` is in MB upstream).
+    pub max_upload_bytes: u64,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
             frontend_url: "http://127.0.0.1:3000".into(),
+            data_dir: std::path::PathBuf::from("confab-data"),
+            smtp: None,
+            max_upload_bytes: 40 * 1024 * 1024,
         }
     }
 }

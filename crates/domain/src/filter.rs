@@ -64,6 +64,8 @@ pub enum DataType {
     Text,
     TextCaseInsensitive,
     Number,
+    /// An integer column (ids, enum codes), compared without casts so indexes apply.
+    Integer,
     Boolean,
     Labels,
     Date,
@@ -153,6 +155,101 @@ pub const CONTACT_ATTRIBUTES: &[AttributeSpec] = &[
     spec("last_activity_at", Source::Column, DataType::Date, DATE),
     spec("blocked", Source::Column, DataType::Boolean, EQ),
 ];
+
+const IDS: &[Operator] = &[O::EqualTo, O::NotEqualTo, O::IsPresent, O::IsNotPresent];
+const LABELS: &[Operator] = &[O::EqualTo, O::NotEqualTo, O::IsPresent, O::IsNotPresent];
+
+/// The standard conversation attributes (lib/filters/filter_keys.yml, `conversations:`).
+/// `status` and `priority` take names, turned into codes by [`parse_conversation`].
+pub const CONVERSATION_ATTRIBUTES: &[AttributeSpec] = &[
+    spec("status", Source::Column, DataType::Integer, EQ),
+    spec("priority", Source::Column, DataType::Integer, EQ),
+    spec("assignee_id", Source::Column, DataType::Integer, IDS),
+    spec("inbox_id", Source::Column, DataType::Integer, IDS),
+    spec("team_id", Source::Column, DataType::Integer, IDS),
+    spec("display_id", Source::Column, DataType::Integer, TEXT),
+    spec("campaign_id", Source::Column, DataType::Integer, IDS),
+    spec("labels", Source::Column, DataType::Labels, LABELS),
+    spec(
+        "browser_language",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        EQ,
+    ),
+    spec(
+        "conversation_language",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        EQ,
+    ),
+    spec(
+        "country_code",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        EQ,
+    ),
+    spec(
+        "referer",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        TEXT,
+    ),
+    spec(
+        "mail_subject",
+        Source::AdditionalAttributes,
+        DataType::TextCaseInsensitive,
+        TEXT,
+    ),
+    spec("created_at", Source::Column, DataType::Date, DATE),
+    spec("last_activity_at", Source::Column, DataType::Date, DATE),
+];
+
+/// Parses a conversation filter: like [`parse`], then status and priority names become their
+/// codes (`all` means every status); an unknown name is an invalid value.
+pub fn parse_conversation(
+    raw: &[RawCondition],
+    custom: impl Fn(&str) -> Option<DataType>,
+) -> Result<Filter, FilterError> {
+    use crate::conversation::{ConversationStatus, Priority};
+    let mut filter = parse(raw, CONVERSATION_ATTRIBUTES, custom)?;
+    for c in filter.groups.iter_mut().flatten() {
+        if c.source != Source::Column {
+            continue;
+        }
+        let codes: Option<Vec<String>> = match c.key.as_str() {
+            "status" if c.values.iter().any(|v| v == "all") => Some(
+                ConversationStatus::ALL
+                    .iter()
+                    .map(|s| s.code().to_string())
+                    .collect(),
+            ),
+            "status" => c
+                .values
+                .iter()
+                .map(|v| ConversationStatus::parse(v).map(|s| s.code().to_string()))
+                .collect(),
+            "priority" => c
+                .values
+                .iter()
+                .map(|v| Priority::parse(v).map(|p| p.code().to_string()))
+                .collect(),
+            "assignee_id" | "inbox_id" | "team_id" | "campaign_id" if c.operator.needs_values() => {
+                c.values
+                    .iter()
+                    .map(|v| v.parse::<i64>().ok().map(|n| n.to_string()))
+                    .collect()
+            }
+            _ => continue,
+        };
+        match codes {
+            Some(codes) => c.values = codes,
+            None => {
+                return Err(FilterError::InvalidValue { key: c.key.clone() });
+            }
+        }
+    }
+    Ok(filter)
+}
 
 /// How two consecutive conditions are joined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -414,6 +511,31 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, FilterError::InvalidQueryOperator);
+    }
+
+    #[test]
+    fn conversation_status_names_become_codes_and_all_means_every_status() {
+        let f = parse_conversation(
+            &raw(json!([
+                {"attribute_key":"status","filter_operator":"equal_to","values":["all"],"query_operator":"AND"},
+                {"attribute_key":"priority","filter_operator":"equal_to","values":["high","urgent"]}
+            ])),
+            |_| None,
+        )
+        .unwrap();
+        assert_eq!(f.groups[0][0].values, vec!["0", "1", "2", "3"]);
+        assert_eq!(f.groups[0][1].values, vec!["2", "3"]);
+        let err = parse_conversation(
+            &raw(json!([{"attribute_key":"status","filter_operator":"equal_to","values":["closed"]}])),
+            |_| None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            FilterError::InvalidValue {
+                key: "status".into()
+            }
+        );
     }
 
     #[test]

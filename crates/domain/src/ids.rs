@@ -45,4 +45,20 @@ id_type!(
     ContactId,
     /// The identity of a contact inside one inbox.
     ContactInboxId,
+    /// A conversation (internal id; the wire uses the per-account `display_id`).
+    ConversationId,
+    /// A message (global; messages are addressed by it on the wire).
+    MessageId,
+    /// A file attached to a message.
+    AttachmentId,
+    /// A team of agents.
+    TeamId,
+    /// An account label.
+    LabelId,
+    /// A custom attribute definition.
+    CustomAttributeDefinitionId,
+    /// A saved filter of a user.
+    CustomFilterId,
+    /// A durable job.
+    JobId,
 );

@@ -7,12 +7,15 @@
 pub mod account;
 pub mod agent_bot;
 pub mod contact;
+pub mod conversation;
 #[cfg(feature = "db")]
 mod db;
 pub mod filter;
 pub mod ids;
 pub mod inbox;
+pub mod message;
 pub mod platform;
+pub mod team;
 pub mod time;
 pub mod user;
 pub mod validation;

@@ -113,6 +113,7 @@ pub fn build_app(
 ) -> App {
     let config = AppConfig {
         frontend_url: frontend_url.unwrap_or_else(|| format!("http://{bind}")),
+        ..AppConfig::default()
     };
     App::new(store, secret, clock, config)
 }

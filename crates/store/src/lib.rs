@@ -6,12 +6,21 @@
 pub mod accounts;
 pub mod agent_bots;
 pub mod contacts;
+pub mod conversations;
+pub mod custom_attributes;
+pub mod custom_filters;
 mod db;
 mod error;
+pub mod events;
 pub mod filter_sql;
 pub mod inboxes;
+pub mod jobs;
+pub mod labels;
+pub mod messages;
 pub mod platform;
 pub mod schema;
+pub mod search;
+pub mod teams;
 pub mod tokens;
 pub mod users;
 

@@ -31,7 +31,7 @@ pub async fn shape(c: &mut Conn<'_>) -> Result<SchemaShape, StoreError> {
         Engine::Sqlite => (
             "SELECT m.name AS table_name, p.name AS column_name, (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '%_fts%' AND m.name <> '_sqlx_migrations'",
             "SELECT m.name AS table_name, \
                     (SELECT group_concat(name, ',') FROM (SELECT ii.name FROM pragma_index_info(il.name) ii ORDER BY ii.seqno)) AS columns \
              FROM sqlite_master m JOIN pragma_index_list(m.name) il \

@@ -5,8 +5,14 @@ mod agent_bots;
 mod agents;
 mod auth;
 mod contacts;
+mod conversations;
+mod custom_attribute_definitions;
+mod custom_filters;
 mod inboxes;
+mod labels;
+mod messages;
 mod profile;
+mod teams;
 
 pub(crate) use agent_bots::input as agent_bot_input;
 use axum::Router;
@@ -22,4 +28,10 @@ pub fn router() -> Router<App> {
         .merge(inboxes::router())
         .merge(agent_bots::router())
         .merge(contacts::router())
+        .merge(conversations::router())
+        .merge(messages::router())
+        .merge(teams::router())
+        .merge(labels::router())
+        .merge(custom_attribute_definitions::router())
+        .merge(custom_filters::router())
 }
