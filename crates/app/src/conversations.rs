@@ -1,1 +1,757 @@
-//! (in progress)
+//! Conversations: visibility, the list with its counts, show, create, update, delete, and the
+//! assembly of everything a conversation's JSON shows (in a fixed number of queries per page).
+//! The status lifecycle and other changes are in `lifecycle.rs`.
+
+use std::collections::{HashMap, HashSet};
+
+use confab_domain::account::AccountUser;
+use confab_domain::agent_bot::AgentBot;
+use confab_domain::contact::{Contact, ContactInbox};
+use confab_domain::conversation::{
+    AssigneeFilter, Conversation, ConversationSort, ConversationStatus, StatusFilter,
+};
+use confab_domain::filter::{self, RawCondition};
+use confab_domain::inbox::Inbox;
+use confab_domain::message::{Attachment, Message, SenderType};
+use confab_domain::team::Team;
+use confab_domain::user::User;
+use confab_domain::{
+    AgentBotId, ContactId, ConversationId, InboxId, MessageId, TeamId, Timestamp, UserId,
+};
+use confab_store::conversations::{self, ConversationCounts, ConversationQuery, NewConversation};
+use confab_store::{Conn, accounts, agent_bots, contacts, inboxes, messages, teams, users};
+use serde_json::Value;
+
+use crate::error::{AppError, AppResult, messages as texts};
+use crate::lifecycle::{Acting, NewMessageSpec};
+use crate::{App, Scope, secrets};
+
+/// Conversations per page, as upstream (`CONVERSATION_RESULTS_PER_PAGE`).
+pub const CONVERSATIONS_PER_PAGE: u64 = 25;
+
+/// Who sent a message.
+#[derive(Debug, Clone)]
+pub enum Sender {
+    Contact(Contact),
+    User(User),
+    AgentBot(AgentBot),
+}
+
+/// A message with its sender and attachments.
+#[derive(Debug, Clone)]
+pub struct MessageView {
+    pub message: Message,
+    pub sender: Option<Sender>,
+    pub attachments: Vec<Attachment>,
+    /// The conversation's display id (messages show it as `conversation_id`).
+    pub display_id: i64,
+    /// Echoed back on create, never stored.
+    pub echo_id: Option<String>,
+}
+
+/// A conversation with everything its JSON shows.
+#[derive(Debug, Clone)]
+pub struct ConversationView {
+    pub conversation: Conversation,
+    pub contact: Contact,
+    pub contact_inbox: Option<ContactInbox>,
+    pub inbox: Inbox,
+    pub assignee: Option<(User, Option<AccountUser>)>,
+    pub assignee_bot: Option<AgentBot>,
+    pub team: Option<Team>,
+    pub last_message: Option<MessageView>,
+    pub last_non_activity_message: Option<MessageView>,
+    /// Whether an agent may reply now (the API inbox's reply window).
+    pub can_reply: bool,
+    /// Whether the caller is a member of the conversation's team.
+    pub is_team_member: bool,
+}
+
+/// One page of a list with the counts of the whole list.
+#[derive(Debug, Clone)]
+pub struct ConversationPage {
+    pub conversations: Vec<ConversationView>,
+    pub counts: ConversationCounts,
+}
+
+/// The list parameters of `GET …/conversations` (and `meta`, `filter`, `search`).
+#[derive(Debug, Clone, Default)]
+pub struct ConversationListing {
+    pub status: Option<String>,
+    pub assignee_type: Option<String>,
+    pub inbox_id: Option<InboxId>,
+    pub team_id: Option<TeamId>,
+    pub labels: Vec<String>,
+    pub q: Option<String>,
+    pub source_id: Option<String>,
+    pub conversation_type: Option<String>,
+    pub sort_by: Option<String>,
+    pub page: u64,
+    pub filter: Option<Vec<RawCondition>>,
+}
+
+/// Fields of a new conversation.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationInput {
+    pub source_id: Option<String>,
+    pub inbox_id: Option<InboxId>,
+    pub contact_id: Option<ContactId>,
+    pub status: Option<String>,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub snoozed_until: Option<i64>,
+    pub additional_attributes: Option<Value>,
+    pub custom_attributes: Option<Value>,
+    /// The initial message's content, if any (`"message": {}` means none).
+    pub message: Option<String>,
+    pub message_template_params: Option<Value>,
+}
+
+/// What the reply window allows for an inbox (`agent_reply_time_window`, hours).
+fn reply_window_hours(inbox: &Inbox) -> Option<i64> {
+    inbox
+        .channel_additional_attributes
+        .as_ref()?
+        .get("agent_reply_time_window")
+        .and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+        .filter(|h| *h > 0)
+}
+
+impl App {
+    /// The inboxes an agent may list (`None`: every inbox, for administrators and bots).
+    pub(crate) async fn visible_inboxes(
+        &self,
+        c: &mut Conn<'_>,
+        scope: &Scope,
+    ) -> AppResult<Option<Vec<InboxId>>> {
+        match scope.user() {
+            Some(u) if !scope.is_admin() => Ok(Some(
+                inboxes::member_inbox_ids(c, scope.account_id(), u.id).await?,
+            )),
+            _ => Ok(None),
+        }
+    }
+
+    /// A conversation of the account by display id, if the caller may see it: administrators
+    /// and bots always; agents through inbox membership, team membership or assignment.
+    pub(crate) async fn load_conversation(
+        &self,
+        c: &mut Conn<'_>,
+        scope: &Scope,
+        display_id: i64,
+    ) -> AppResult<Conversation> {
+        let conv = conversations::find_by_display_id(c, scope.account_id(), display_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let Some(user) = scope.user() else {
+            return Ok(conv);
+        };
+        if scope.is_admin() || conv.assignee_id == Some(user.id) {
+            return Ok(conv);
+        }
+        if inboxes::is_member(c, conv.inbox_id, user.id).await? {
+            return Ok(conv);
+        }
+        if let Some(team) = conv.team_id
+            && teams::is_member(c, team, user.id).await?
+        {
+            return Ok(conv);
+        }
+        Err(AppError::Forbidden(texts::NOT_AUTHORIZED))
+    }
+
+    /// Senders and attachments of messages, in a fixed number of queries.
+    pub(crate) async fn message_views(
+        &self,
+        c: &mut Conn<'_>,
+        list: Vec<Message>,
+        display_ids: &HashMap<ConversationId, i64>,
+    ) -> AppResult<Vec<MessageView>> {
+        let mut contact_ids = Vec::new();
+        let mut user_ids = Vec::new();
+        let mut bot_ids = Vec::new();
+        for m in &list {
+            match (m.sender_type(), m.sender_id) {
+                (Some(SenderType::Contact), Some(id)) => contact_ids.push(ContactId(id)),
+                (Some(SenderType::User), Some(id)) => user_ids.push(UserId(id)),
+                (Some(SenderType::AgentBot), Some(id)) => bot_ids.push(id),
+                _ => {}
+            }
+        }
+        let contacts: HashMap<ContactId, Contact> = contacts::list_by_ids(c, &dedup(contact_ids))
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let users: HashMap<UserId, User> = users::list_by_ids(c, &dedup(user_ids))
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let bots: HashMap<AgentBotId, AgentBot> = agent_bots::list_by_ids(c, &dedup(bot_ids))
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let ids: Vec<MessageId> = list.iter().map(|m| m.id).collect();
+        let mut files: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
+        for a in messages::attachments_of(c, &ids).await? {
+            files.entry(a.message_id).or_default().push(a);
+        }
+        Ok(list
+            .into_iter()
+            .map(|m| {
+                let sender = match (m.sender_type(), m.sender_id) {
+                    (Some(SenderType::Contact), Some(id)) => {
+                        contacts.get(&ContactId(id)).cloned().map(Sender::Contact)
+                    }
+                    (Some(SenderType::User), Some(id)) => {
+                        users.get(&UserId(id)).cloned().map(Sender::User)
+                    }
+                    (Some(SenderType::AgentBot), Some(id)) => {
+                        bots.get(&AgentBotId(id)).cloned().map(Sender::AgentBot)
+                    }
+                    _ => None,
+                };
+                MessageView {
+                    display_id: display_ids.get(&m.conversation_id).copied().unwrap_or(0),
+                    attachments: files.remove(&m.id).unwrap_or_default(),
+                    sender,
+                    message: m,
+                    echo_id: None,
+                }
+            })
+            .collect())
+    }
+
+    /// Everything the JSON of these conversations shows, in a fixed number of queries.
+    pub(crate) async fn conversation_views(
+        &self,
+        c: &mut Conn<'_>,
+        scope: &Scope,
+        list: Vec<Conversation>,
+    ) -> AppResult<Vec<ConversationView>> {
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let account = scope.account_id();
+        let contact_ids = dedup(list.iter().map(|v| v.contact_id).collect());
+        let contacts: HashMap<ContactId, Contact> = contacts::list_by_ids(c, &contact_ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let ci_ids = dedup(list.iter().filter_map(|v| v.contact_inbox_id).collect());
+        let cis: HashMap<_, ContactInbox> = contacts::list_contact_inboxes_by_ids(c, &ci_ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let inbox_ids = dedup(list.iter().map(|v| v.inbox_id).collect());
+        let inbox_map: HashMap<InboxId, Inbox> = inboxes::list_inboxes_by_ids(c, &inbox_ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let assignee_ids = dedup(list.iter().filter_map(|v| v.assignee_id).collect());
+        let assignees: HashMap<UserId, User> = users::list_by_ids(c, &assignee_ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let memberships: HashMap<UserId, AccountUser> =
+            accounts::list_account_users_of(c, account, &assignee_ids)
+                .await?
+                .into_iter()
+                .map(|m| (m.user_id, m))
+                .collect();
+        let bot_ids = dedup(
+            list.iter()
+                .filter_map(|v| v.assignee_agent_bot_id.map(|b| b.get()))
+                .collect(),
+        );
+        let bots: HashMap<AgentBotId, AgentBot> = agent_bots::list_by_ids(c, &bot_ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let team_ids = dedup(list.iter().filter_map(|v| v.team_id).collect());
+        let team_map: HashMap<TeamId, Team> = teams::list_teams_by_ids(c, &team_ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let my_teams: HashSet<TeamId> = match scope.user() {
+            Some(u) if !team_ids.is_empty() => teams::team_ids_of_user(c, account, u.id)
+                .await?
+                .into_iter()
+                .collect(),
+            _ => HashSet::new(),
+        };
+        let msg_ids = dedup(
+            list.iter()
+                .flat_map(|v| [v.last_message_id, v.last_non_activity_message_id])
+                .flatten()
+                .collect(),
+        );
+        let display_ids: HashMap<ConversationId, i64> =
+            list.iter().map(|v| (v.id, v.display_id)).collect();
+        let msgs = messages::list_by_ids(c, &msg_ids).await?;
+        let msg_map: HashMap<MessageId, MessageView> = self
+            .message_views(c, msgs, &display_ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.message.id, m))
+            .collect();
+        let windowed: Vec<ConversationId> = list
+            .iter()
+            .filter(|v| {
+                inbox_map
+                    .get(&v.inbox_id)
+                    .and_then(reply_window_hours)
+                    .is_some()
+            })
+            .map(|v| v.id)
+            .collect();
+        let last_incoming: HashMap<ConversationId, Timestamp> =
+            messages::last_incoming_times(c, &windowed)
+                .await?
+                .into_iter()
+                .collect();
+        let now = self.now();
+        let mut out = Vec::with_capacity(list.len());
+        for conv in list {
+            let (Some(contact), Some(inbox)) = (
+                contacts.get(&conv.contact_id).cloned(),
+                inbox_map.get(&conv.inbox_id).cloned(),
+            ) else {
+                continue;
+            };
+            let can_reply = match reply_window_hours(&inbox) {
+                None => true,
+                Some(hours) => last_incoming
+                    .get(&conv.id)
+                    .is_some_and(|t| t.plus_seconds(hours * 3600) > now),
+            };
+            out.push(ConversationView {
+                contact,
+                contact_inbox: conv.contact_inbox_id.and_then(|id| cis.get(&id).cloned()),
+                inbox,
+                assignee: conv.assignee_id.and_then(|id| {
+                    assignees
+                        .get(&id)
+                        .cloned()
+                        .map(|u| (u, memberships.get(&id).cloned()))
+                }),
+                assignee_bot: conv
+                    .assignee_agent_bot_id
+                    .and_then(|id| bots.get(&id).cloned()),
+                team: conv.team_id.and_then(|id| team_map.get(&id).cloned()),
+                is_team_member: conv.team_id.is_some_and(|t| my_teams.contains(&t)),
+                last_message: conv
+                    .last_message_id
+                    .and_then(|id| msg_map.get(&id).cloned()),
+                last_non_activity_message: conv
+                    .last_non_activity_message_id
+                    .and_then(|id| msg_map.get(&id).cloned()),
+                can_reply,
+                conversation: conv,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn conversation_view(
+        &self,
+        c: &mut Conn<'_>,
+        scope: &Scope,
+        conv: Conversation,
+    ) -> AppResult<ConversationView> {
+        self.conversation_views(c, scope, vec![conv])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Resolves custom attribute keys of a filter through the account's definitions.
+    async fn parse_conversation_filter(
+        &self,
+        scope: &Scope,
+        raw: &[RawCondition],
+    ) -> AppResult<filter::Filter> {
+        let kinds = self.custom_attribute_kinds(scope.account_id(), 0).await?;
+        filter::parse_conversation(raw, |k| kinds.get(k).copied())
+            .map_err(|e| AppError::Unprocessable(e.to_string()))
+    }
+
+    /// Lists conversations with the counts of the list (§6.1). `with_page = false` answers
+    /// only the counts (`meta`).
+    pub async fn list_conversations(
+        &self,
+        scope: &Scope,
+        listing: &ConversationListing,
+        with_page: bool,
+    ) -> AppResult<ConversationPage> {
+        let me = scope.require_user()?.id;
+        let parsed = match &listing.filter {
+            Some(raw) => Some(self.parse_conversation_filter(scope, raw).await?),
+            None => None,
+        };
+        let mut c = self.store().conn();
+        let visible = self.visible_inboxes(&mut c, scope).await?;
+        if let Some(t) = listing.team_id
+            && teams::find_team(&mut c, scope.account_id(), t)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::NotFound);
+        }
+        let contact_inbox = match listing.source_id.as_deref() {
+            Some(s) if !s.is_empty() => Some(
+                contacts::find_contact_inbox_in_account(&mut c, scope.account_id(), s)
+                    .await?
+                    .map(|ci| ci.id)
+                    .unwrap_or(confab_domain::ContactInboxId(0)),
+            ),
+            _ => None,
+        };
+        let q = listing
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        // `q` ignores the status; a filter brings its own status conditions.
+        let status = if q.is_some() || parsed.is_some() {
+            if parsed.is_some() || listing.status.as_deref() == Some("all") {
+                Some(StatusFilter::All)
+            } else {
+                None
+            }
+        } else {
+            Some(StatusFilter::parse(listing.status.as_deref()))
+        };
+        let query = ConversationQuery {
+            status,
+            visible_inboxes: visible.as_deref(),
+            inbox: listing.inbox_id,
+            team: listing.team_id,
+            contact: None,
+            contact_inbox,
+            labels: &listing.labels,
+            message_text: q,
+            search: None,
+            unattended: listing.conversation_type.as_deref() == Some("unattended"),
+            filter: parsed.as_ref(),
+            assignee: AssigneeFilter::parse(listing.assignee_type.as_deref()),
+            me: Some(me),
+            sort: if parsed.is_some() {
+                ConversationSort::LastActivityDesc
+            } else {
+                ConversationSort::parse(listing.sort_by.as_deref())
+            },
+            page: listing.page.max(1),
+            per_page: CONVERSATIONS_PER_PAGE,
+        };
+        let now = self.now();
+        let counts =
+            conversations::count_conversations(&mut c, scope.account_id(), &query, now).await?;
+        let conversations = if with_page {
+            let list =
+                conversations::list_conversations(&mut c, scope.account_id(), &query, now).await?;
+            self.conversation_views(&mut c, scope, list).await?
+        } else {
+            Vec::new()
+        };
+        Ok(ConversationPage {
+            conversations,
+            counts,
+        })
+    }
+
+    /// `conversations/search?q=`: conversations whose public messages contain the words of `q`
+    /// or whose contact's name, email, phone or identifier contains it, newest first; each
+    /// with its matching messages.
+    pub async fn search_conversations(
+        &self,
+        scope: &Scope,
+        q: &str,
+        page: u64,
+    ) -> AppResult<(ConversationPage, HashMap<ConversationId, Vec<MessageView>>)> {
+        let me = scope.require_user()?.id;
+        let q = q.trim();
+        if q.is_empty() {
+            return Err(AppError::Unprocessable(
+                "Specify search string with parameter q".into(),
+            ));
+        }
+        let mut c = self.store().conn();
+        let visible = self.visible_inboxes(&mut c, scope).await?;
+        let query = ConversationQuery {
+            status: Some(StatusFilter::All),
+            visible_inboxes: visible.as_deref(),
+            search: Some(q),
+            me: Some(me),
+            page: page.max(1),
+            per_page: CONVERSATIONS_PER_PAGE,
+            ..Default::default()
+        };
+        let now = self.now();
+        let counts =
+            conversations::count_conversations(&mut c, scope.account_id(), &query, now).await?;
+        let list =
+            conversations::list_conversations(&mut c, scope.account_id(), &query, now).await?;
+        let ids: Vec<ConversationId> = list.iter().map(|v| v.id).collect();
+        let display: HashMap<ConversationId, i64> =
+            list.iter().map(|v| (v.id, v.display_id)).collect();
+        let matching = messages::matching_in(&mut c, &ids, q, 5).await?;
+        let mut by_conv: HashMap<ConversationId, Vec<MessageView>> = HashMap::new();
+        for m in self.message_views(&mut c, matching, &display).await? {
+            by_conv
+                .entry(m.message.conversation_id)
+                .or_default()
+                .push(m);
+        }
+        let conversations = self.conversation_views(&mut c, scope, list).await?;
+        Ok((
+            ConversationPage {
+                conversations,
+                counts,
+            },
+            by_conv,
+        ))
+    }
+
+    /// The last 20 conversations of a contact by activity, permission-filtered.
+    pub async fn contact_conversations(
+        &self,
+        scope: &Scope,
+        contact: ContactId,
+    ) -> AppResult<Vec<ConversationView>> {
+        scope.require_user()?;
+        let mut c = self.store().conn();
+        contacts::find_contact(&mut c, scope.account_id(), contact)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let visible = self.visible_inboxes(&mut c, scope).await?;
+        let query = ConversationQuery {
+            status: Some(StatusFilter::All),
+            visible_inboxes: visible.as_deref(),
+            contact: Some(contact),
+            page: 1,
+            per_page: 20,
+            ..Default::default()
+        };
+        let list =
+            conversations::list_conversations(&mut c, scope.account_id(), &query, self.now())
+                .await?;
+        self.conversation_views(&mut c, scope, list).await
+    }
+
+    pub async fn get_conversation(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+    ) -> AppResult<ConversationView> {
+        let mut c = self.store().conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        self.conversation_view(&mut c, scope, conv).await
+    }
+
+    /// Creates a conversation (`ConversationBuilder`), with an optional first message.
+    pub async fn create_conversation(
+        &self,
+        scope: &Scope,
+        input: &ConversationInput,
+    ) -> AppResult<ConversationView> {
+        let account = scope.account_id();
+        let requested = match input.status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(
+                ConversationStatus::parse(s)
+                    .ok_or_else(|| AppError::invalid("status", "is not a valid status"))?,
+            ),
+        };
+        for (field, v) in [
+            ("additional_attributes", &input.additional_attributes),
+            ("custom_attributes", &input.custom_attributes),
+        ] {
+            if v.as_ref().is_some_and(|v| !v.is_object()) {
+                return Err(AppError::invalid(field, "must be an object"));
+            }
+        }
+        let now = self.now();
+        let snoozed_until = input.snoozed_until.map(Timestamp::from_unix_seconds);
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        // The contact's identity in the inbox: by source id, or from contact + inbox.
+        let (contact_inbox, inbox) = match input.source_id.as_deref().filter(|s| !s.is_empty()) {
+            Some(source) if input.contact_id.is_none() => {
+                let ci = contacts::find_contact_inbox_in_account(&mut c, account, source)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("source_id", "does not exist"))?;
+                let inbox = inboxes::find_inbox(&mut c, account, ci.inbox_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                (ci, inbox)
+            }
+            source => {
+                let inbox_id = input
+                    .inbox_id
+                    .ok_or_else(|| AppError::invalid("inbox_id", "can't be blank"))?;
+                let contact_id = input
+                    .contact_id
+                    .ok_or_else(|| AppError::invalid("contact_id", "can't be blank"))?;
+                let inbox = inboxes::find_inbox(&mut c, account, inbox_id)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("inbox_id", "does not exist"))?;
+                contacts::find_contact(&mut c, account, contact_id)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("contact_id", "does not exist"))?;
+                let ci = match source {
+                    Some(s) => match contacts::find_contact_inbox(&mut c, inbox.id, s).await? {
+                        Some(ci) if ci.contact_id == contact_id => ci,
+                        Some(_) => {
+                            return Err(AppError::Unprocessable(
+                                "source_id should be unique".into(),
+                            ));
+                        }
+                        None => {
+                            contacts::insert_contact_inbox(
+                                &mut c,
+                                contact_id,
+                                inbox.id,
+                                s,
+                                false,
+                                &secrets::random_alnum(24),
+                                now,
+                            )
+                            .await?
+                        }
+                    },
+                    None => match contacts::contact_inbox_of(&mut c, contact_id, inbox.id).await? {
+                        Some(ci) => ci,
+                        None => {
+                            contacts::insert_contact_inbox(
+                                &mut c,
+                                contact_id,
+                                inbox.id,
+                                &secrets::random_uuid(),
+                                false,
+                                &secrets::random_alnum(24),
+                                now,
+                            )
+                            .await?
+                        }
+                    },
+                };
+                (ci, inbox)
+            }
+        };
+        if let Some(user) = scope.user()
+            && !scope.is_admin()
+            && !inboxes::is_member(&mut c, inbox.id, user.id).await?
+        {
+            return Err(AppError::Forbidden(texts::NOT_AUTHORIZED));
+        }
+        if inbox.lock_to_single_conversation
+            && let Some(existing) =
+                conversations::last_of_contact_inbox(&mut c, contact_inbox.id).await?
+        {
+            tx.commit().await?;
+            let mut c = self.store().conn();
+            return self.conversation_view(&mut c, scope, existing).await;
+        }
+        if let Some(a) = input.assignee_id
+            && accounts::find_account_user(&mut c, account, a)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::invalid(
+                "assignee_id",
+                "is not an agent of this account",
+            ));
+        }
+        if let Some(t) = input.team_id
+            && teams::find_team(&mut c, account, t).await?.is_none()
+        {
+            return Err(AppError::invalid("team_id", "does not exist"));
+        }
+        let contact = contacts::get_contact(&mut c, account, contact_inbox.contact_id).await?;
+        let has_bot = agent_bots::inbox_has_bot(&mut c, inbox.id).await?;
+        let status =
+            confab_domain::conversation::initial_status(requested, contact.blocked, has_bot);
+        let conv = conversations::insert_conversation(
+            &mut c,
+            &NewConversation {
+                account,
+                uuid: secrets::random_uuid(),
+                inbox: inbox.id,
+                contact: contact.id,
+                contact_inbox: Some(contact_inbox.id),
+                status,
+                snoozed_until,
+                assignee: input.assignee_id,
+                team: input.team_id,
+                additional_attributes: input
+                    .additional_attributes
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Default::default())),
+                custom_attributes: input
+                    .custom_attributes
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Default::default())),
+            },
+            now,
+        )
+        .await?;
+        let acting = Acting::of(scope);
+        if status == ConversationStatus::Snoozed
+            && let Some(t) = snoozed_until
+        {
+            self.schedule_wake(&mut c, &conv, t, now).await?;
+        }
+        self.record_event(
+            &mut c,
+            &conv,
+            "conversation_created",
+            Value::Null,
+            &acting,
+            now,
+        )
+        .await?;
+        if let Some(content) = input.message.clone().filter(|s| !s.trim().is_empty()) {
+            let mut spec = NewMessageSpec::outgoing(content);
+            if let Some(tp) = &input.message_template_params {
+                spec.additional_attributes = serde_json::json!({ "template_params": tp });
+            }
+            self.add_message_tx(&mut c, &conv, spec, &acting, now)
+                .await?;
+        }
+        let conv = conversations::get_conversation(&mut c, conv.id).await?;
+        tx.commit().await?;
+        let mut c = self.store().conn();
+        self.conversation_view(&mut c, scope, conv).await
+    }
+
+    /// Deletes a conversation with its messages and files (administrators only).
+    pub async fn delete_conversation(&self, scope: &Scope, display_id: i64) -> AppResult<()> {
+        scope.require_admin()?;
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        let keys = messages::storage_keys_of_conversation(&mut c, conv.id).await?;
+        confab_store::jobs::cancel(&mut c, &crate::lifecycle::wake_key(conv.id)).await?;
+        conversations::delete_conversation(&mut c, conv.id).await?;
+        tx.commit().await?;
+        self.remove_files(&keys).await;
+        Ok(())
+    }
+}
+
+fn dedup<T: std::hash::Hash + Eq + Copy>(v: Vec<T>) -> Vec<T> {
+    let mut seen = HashSet::new();
+    v.into_iter().filter(|x| seen.insert(*x)).collect()
+}

@@ -1,1 +1,110 @@
-//! (in progress)
+//! The job runner: claims due jobs from the durable queue and runs them, sleeping until the
+//! earliest `run_at` (or until this node schedules something sooner). Several nodes may run it
+//! against one PostgreSQL; each job is claimed by one (see `confab_store::jobs`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use confab_store::jobs::{self, Job};
+
+use crate::error::AppResult;
+use crate::lifecycle::WAKE_JOB;
+use crate::{App, transcript};
+
+/// How long a claimed job stays invisible to other runners.
+const LEASE_SECS: i64 = 60;
+/// Attempts before a failing job is dropped (logged as dead).
+const MAX_ATTEMPTS: i64 = 10;
+/// The longest the runner sleeps without looking (other nodes may have scheduled work).
+const MAX_IDLE: Duration = Duration::from_secs(1);
+
+impl App {
+    /// Wakes the local runner: a job was scheduled that may be due before it would look again.
+    pub(crate) fn jobs_changed(&self) {
+        self.jobs_notify().notify_one();
+    }
+
+    /// Runs every job that is due now, one after another; returns how many ran. Tests call this
+    /// after moving the test clock; the server's runner calls it whenever it wakes.
+    pub async fn run_pending_jobs(&self) -> AppResult<usize> {
+        let mut ran = 0;
+        loop {
+            let now = self.now();
+            let job = {
+                let mut c = self.store().conn();
+                jobs::claim_due(&mut c, now, LEASE_SECS).await?
+            };
+            let Some(job) = job else {
+                return Ok(ran);
+            };
+            self.run_job(job).await?;
+            ran += 1;
+        }
+    }
+
+    async fn run_job(&self, job: Job) -> AppResult<()> {
+        let result = match job.kind.as_str() {
+            WAKE_JOB => self.wake_snoozed(&job).await,
+            transcript::TRANSCRIPT_JOB => self.send_transcript_job(&job).await,
+            other => {
+                tracing::warn!(
+                    kind = other,
+                    id = job.id.get(),
+                    "dropping a job of unknown kind"
+                );
+                let mut c = self.store().conn();
+                jobs::finish(&mut c, job.id, job.attempts).await?;
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            let mut c = self.store().conn();
+            if job.attempts >= MAX_ATTEMPTS {
+                tracing::error!(kind = %job.kind, id = job.id.get(), error = %e, "job failed for good");
+                jobs::finish(&mut c, job.id, job.attempts).await?;
+            } else {
+                let backoff = 10 * job.attempts * job.attempts;
+                tracing::warn!(kind = %job.kind, id = job.id.get(), attempts = job.attempts, error = %e, "job failed; will retry");
+                jobs::retry_later(
+                    &mut c,
+                    job.id,
+                    job.attempts,
+                    self.now().plus_seconds(backoff),
+                    &e.to_string(),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs jobs until `stop` completes: wakes at the earliest due job, when this node schedules
+    /// one, or at least every second.
+    pub async fn run_jobs_until(&self, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            if let Err(e) = self.run_pending_jobs().await {
+                tracing::error!(error = %e, "job runner");
+            }
+            let wait = {
+                let mut c = self.store().conn();
+                match jobs::next_run_at(&mut c).await {
+                    Ok(Some(at)) => {
+                        let micros = at.as_micros().saturating_sub(self.now().as_micros());
+                        Duration::from_micros(u64::try_from(micros).unwrap_or(0)).min(MAX_IDLE)
+                    }
+                    Ok(None) => MAX_IDLE,
+                    Err(e) => {
+                        tracing::error!(error = %e, "job runner");
+                        MAX_IDLE
+                    }
+                }
+            };
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(wait) => {}
+                () = self.jobs_notify().notified() => {}
+            }
+        }
+    }
+}

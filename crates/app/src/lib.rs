@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod agent_bots;
 pub mod agents;
+pub mod attachments;
 pub mod auth;
 pub mod bootstrap;
 mod clock;
@@ -17,12 +18,14 @@ pub mod error;
 pub mod inboxes;
 pub mod jobs;
 pub mod labels;
+pub mod lifecycle;
 pub mod mailer;
 pub mod messages;
 pub mod platform;
 pub mod profile;
 pub mod secrets;
 pub mod teams;
+pub mod transcript;
 
 use std::sync::Arc;
 
@@ -65,6 +68,7 @@ struct Inner {
     secret: Secret,
     clock: Arc<dyn Clock>,
     config: AppConfig,
+    jobs: tokio::sync::Notify,
 }
 
 /// The application: the store, the secret, the clock. Cheap to clone.
@@ -81,6 +85,7 @@ impl App {
                 secret,
                 clock,
                 config,
+                jobs: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -93,6 +98,9 @@ impl App {
     }
     pub(crate) fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+    pub(crate) fn jobs_notify(&self) -> &tokio::sync::Notify {
+        &self.inner.jobs
     }
     pub fn config(&self) -> &AppConfig {
         &self.inner.config

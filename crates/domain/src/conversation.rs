@@ -102,13 +102,18 @@ impl Priority {
     }
     /// A priority as a client writes it: blank and `"none"` clear it (Chatwoot answers 500 to
     /// `none` although its swagger documents it); anything else unknown is an error.
-    pub fn parse_nullable(s: Option<&str>) -> Result<Option<Self>, ()> {
+    pub fn parse_nullable(s: Option<&str>) -> Result<Option<Self>, UnknownPriority> {
         match s.map(str::trim) {
             None | Some("") | Some("none") | Some("null") => Ok(None),
-            Some(v) => Self::parse(v).map(Some).ok_or(()),
+            Some(v) => Self::parse(v).map(Some).ok_or(UnknownPriority),
         }
     }
 }
+
+/// A priority name that is not low, medium, high or urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("priority must be one of low, medium, high, urgent or null")]
+pub struct UnknownPriority;
 
 /// A conversation as stored.
 #[derive(Debug, Clone, PartialEq)]

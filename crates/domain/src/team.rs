@@ -111,6 +111,43 @@ pub const RESERVED_CONTACT_KEYS: &[&str] = &[
     "blocked",
 ];
 
+/// The code of an enum value sent by name or by code (`"list"` or `"6"`), if it is one of `names`.
+pub fn enum_code(names: &[&str], sent: &str) -> Option<i16> {
+    let sent = sent.trim();
+    if let Some(i) = names.iter().position(|n| *n == sent) {
+        return i16::try_from(i).ok();
+    }
+    sent.parse::<i16>()
+        .ok()
+        .filter(|c| usize::try_from(*c).is_ok_and(|i| i < names.len()))
+}
+
+/// The name of an enum code (`"text"` for an unknown one, as the column default).
+pub fn enum_name(names: &[&'static str], code: i16) -> &'static str {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| names.get(i).copied())
+        .or_else(|| names.first().copied())
+        .unwrap_or_default()
+}
+
+/// Whether a custom attribute key is acceptable: letters, digits, `_`, `.` and `-` only.
+pub fn is_valid_attribute_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Whether `key` names a standard attribute of the model (`0` conversation, `1` contact).
+pub fn is_reserved_attribute_key(model: i16, key: &str) -> bool {
+    match model {
+        0 => RESERVED_CONVERSATION_KEYS.contains(&key),
+        1 => RESERVED_CONTACT_KEYS.contains(&key),
+        _ => false,
+    }
+}
+
 /// A saved filter of one user.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "db", derive(sqlx::FromRow))]
@@ -141,5 +178,33 @@ mod tests {
         assert!(!is_valid_label_title("with space"));
         assert!(!is_valid_label_title(""));
         assert!(!is_valid_label_title("a,b"));
+    }
+
+    #[test]
+    fn enums_are_accepted_by_name_or_by_code() {
+        assert_eq!(enum_code(&DISPLAY_TYPES, "list"), Some(6));
+        assert_eq!(enum_code(&DISPLAY_TYPES, "7"), Some(7));
+        assert_eq!(enum_code(&DISPLAY_TYPES, "8"), None);
+        assert_eq!(enum_code(&DISPLAY_TYPES, "-1"), None);
+        assert_eq!(enum_code(&ATTRIBUTE_MODELS, "contact_attribute"), Some(1));
+        assert_eq!(enum_code(&FILTER_TYPES, "report"), Some(2));
+        assert_eq!(enum_code(&FILTER_TYPES, "Report"), None);
+        assert_eq!(enum_name(&FILTER_TYPES, 1), "contact");
+        assert_eq!(enum_name(&DISPLAY_TYPES, 99), "text");
+    }
+
+    #[test]
+    fn attribute_keys_allow_letters_digits_underscore_dot_and_hyphen() {
+        assert!(is_valid_attribute_key("plan_tier.v2-beta"));
+        assert!(!is_valid_attribute_key("with space"));
+        assert!(!is_valid_attribute_key(""));
+    }
+
+    #[test]
+    fn reserved_keys_depend_on_the_attribute_model() {
+        assert!(is_reserved_attribute_key(0, "status"));
+        assert!(!is_reserved_attribute_key(1, "status"));
+        assert!(is_reserved_attribute_key(1, "email"));
+        assert!(!is_reserved_attribute_key(0, "email"));
     }
 }

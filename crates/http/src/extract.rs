@@ -351,3 +351,28 @@ pub fn page_param(params: &HashMap<String, String>) -> u64 {
         .filter(|p| *p >= 1)
         .unwrap_or(1)
 }
+
+/// Query parameters as ordered pairs (for repeated keys such as `labels[]`).
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(QueryPairs(form_urlencoded_pairs(
+            parts.uri.query().unwrap_or(""),
+        )))
+    }
+}
+
+impl QueryPairs {
+    /// Every value of `key`, `key[]` and `key[n]`, with comma-separated values split.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        let bracket = format!("{key}[");
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key || k.starts_with(&bracket))
+            .flat_map(|(_, v)| v.split(',').map(|s| s.trim().to_owned()))
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}

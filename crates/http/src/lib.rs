@@ -2,6 +2,7 @@
 //! and only here. Depends on `confab-app` (and the domain types it re-exports), never on the store.
 
 pub mod chatwoot;
+pub mod conversation_views;
 pub mod error;
 pub mod extract;
 pub mod platform;

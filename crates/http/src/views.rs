@@ -4,7 +4,7 @@ use confab_app::contacts::ContactDetail;
 use confab_app::domain::Timestamp;
 use confab_app::domain::account::{Account, AccountUser};
 use confab_app::domain::agent_bot::AgentBot;
-use confab_app::domain::contact::ContactInbox;
+use confab_app::domain::contact::{Contact, ContactInbox};
 use confab_app::domain::inbox::Inbox;
 use confab_app::domain::user::User;
 use serde_json::{Map, Value, json};
@@ -243,9 +243,8 @@ pub fn contact_inbox(ci: &ContactInbox, i: &Inbox) -> Value {
     json!({ "source_id": ci.source_id, "inbox": slim_inbox(i) })
 }
 
-/// A contact; `with_inboxes` adds `contact_inboxes` as the /contacts endpoints do.
-pub fn contact(d: &ContactDetail, with_inboxes: bool) -> Value {
-    let c = &d.contact;
+/// A contact record (§6.7a) without its inboxes.
+pub fn contact_record(c: &Contact) -> Value {
     let mut v = json!({
         "additional_attributes": c.additional_attributes,
         "availability_status": "offline",
@@ -262,6 +261,12 @@ pub fn contact(d: &ContactDetail, with_inboxes: bool) -> Value {
     if let Some(t) = c.last_activity_at {
         v["last_activity_at"] = json!(t.unix_seconds());
     }
+    v
+}
+
+/// A contact; `with_inboxes` adds `contact_inboxes` as the /contacts endpoints do.
+pub fn contact(d: &ContactDetail, with_inboxes: bool) -> Value {
+    let mut v = contact_record(&d.contact);
     if with_inboxes {
         v["contact_inboxes"] = Value::Array(
             d.contact_inboxes

@@ -1,5 +1,6 @@
 //! Command line and environment configuration. `--help` is the operator documentation.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -13,6 +14,29 @@ pub struct Cli {
     pub global: GlobalOpts,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the command line (printing help or the error and exiting, like `parse`). Without
+    /// a subcommand it parses again as `serve`, so that `serve`'s options still come from their
+    /// environment variables (`CONFAB_BIND=0.0.0.0:3000 confab` listens where it is told).
+    pub fn parse_args() -> Self {
+        Self::try_parse_args_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_args`] on given arguments (the first is the program name).
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let cli = Self::try_parse_from(&args)?;
+        if cli.command.is_some() {
+            return Ok(cli);
+        }
+        Self::try_parse_from(args.into_iter().chain([OsString::from("serve")]))
+    }
 }
 
 /// Options every subcommand shares.
@@ -53,6 +77,173 @@ pub struct GlobalOpts {
     /// Log format.
     #[arg(long, env = "CONFAB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// Largest attachment accepted, in megabytes (Chatwoot's name and unit).
+    #[arg(
+        long,
+        env = "MAXIMUM_FILE_UPLOAD_SIZE",
+        value_name = "MB",
+        default_value = "40",
+        value_parser = upload_megabytes,
+        global = true
+    )]
+    pub maximum_file_upload_size: u64,
+
+    #[command(flatten)]
+    pub mail: MailOpts,
+}
+
+/// Outgoing email, configured with Chatwoot's variable names. An empty variable counts as unset,
+/// so a Chatwoot `.env` file works as it is.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Email (SMTP)")]
+pub struct MailOpts {
+    /// SMTP server host name. Unset: no email is sent (and features that need it are refused).
+    #[arg(long, env = "SMTP_ADDRESS", value_name = "HOST", global = true)]
+    pub smtp_address: Option<String>,
+
+    /// SMTP server port. 465 means TLS from the first byte; other ports start in plain text and
+    /// upgrade with STARTTLS (see --smtp-enable-starttls-auto).
+    #[arg(
+        long,
+        env = "SMTP_PORT",
+        value_name = "PORT",
+        default_value = "587",
+        value_parser = smtp_port,
+        global = true
+    )]
+    pub smtp_port: u16,
+
+    /// Domain to announce in the SMTP greeting (EHLO). Unset: `[127.0.0.1]`.
+    #[arg(long, env = "SMTP_DOMAIN", value_name = "DOMAIN", global = true)]
+    pub smtp_domain: Option<String>,
+
+    /// SMTP user name. Unset: send without logging in.
+    #[arg(long, env = "SMTP_USERNAME", value_name = "USER", global = true)]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password (used with --smtp-username).
+    #[arg(
+        long,
+        env = "SMTP_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD",
+        global = true
+    )]
+    pub smtp_password: Option<String>,
+
+    /// How to log in: `plain` or `login`. Unset: whichever the server offers.
+    #[arg(
+        long,
+        env = "SMTP_AUTHENTICATION",
+        value_name = "plain|login",
+        value_parser = smtp_authentication,
+        global = true
+    )]
+    pub smtp_authentication: Option<String>,
+
+    /// Upgrade to TLS with STARTTLS when the server offers it (`true`/`false`). Ignored on
+    /// port 465, which is always TLS.
+    #[arg(
+        long,
+        env = "SMTP_ENABLE_STARTTLS_AUTO",
+        value_name = "BOOL",
+        default_value = "true",
+        value_parser = boolish_or_true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub smtp_enable_starttls_auto: bool,
+
+    /// Certificate check for TLS: `peer` verifies the server's certificate against the Mozilla
+    /// roots; `none` accepts any certificate (self-signed or internal servers only).
+    #[arg(
+        long,
+        env = "SMTP_OPENSSL_VERIFY_MODE",
+        value_name = "peer|none",
+        default_value = "peer",
+        value_parser = verify_mode,
+        global = true
+    )]
+    pub smtp_openssl_verify_mode: String,
+
+    /// The From address of every email Confab sends, with or without a display name.
+    #[arg(
+        long,
+        env = "MAILER_SENDER_EMAIL",
+        value_name = "MAILBOX",
+        default_value = DEFAULT_SENDER,
+        value_parser = sender,
+        global = true
+    )]
+    pub mailer_sender_email: String,
+}
+
+/// Chatwoot's default is `Chatwoot <accounts@chatwoot.com>`; same shape, our own name, and a
+/// domain that is not someone else's.
+pub const DEFAULT_SENDER: &str = "Confab <accounts@confab.local>";
+
+/// `SMTP_PORT`: a port number; empty means the default.
+fn smtp_port(s: &str) -> Result<u16, String> {
+    match s.trim() {
+        "" => Ok(587),
+        p => match p.parse::<u16>() {
+            Ok(0) | Err(_) => Err(format!("`{p}` is not a port number (1-65535)")),
+            Ok(n) => Ok(n),
+        },
+    }
+}
+
+/// `MAXIMUM_FILE_UPLOAD_SIZE`: whole megabytes, at least 1; empty means the default.
+fn upload_megabytes(s: &str) -> Result<u64, String> {
+    match s.trim() {
+        "" => Ok(40),
+        v => match v.parse::<u64>() {
+            Ok(n) if (1..=1024 * 1024).contains(&n) => Ok(n),
+            _ => Err(format!("`{v}` is not a size in megabytes (1 or more)")),
+        },
+    }
+}
+
+/// `SMTP_AUTHENTICATION`: `plain` or `login` in any case; empty means unset.
+fn smtp_authentication(s: &str) -> Result<String, String> {
+    let v = s.trim().to_ascii_lowercase();
+    match v.as_str() {
+        "" | "plain" | "login" => Ok(v),
+        _ => Err(format!(
+            "`{}` is not supported; use `plain` or `login`",
+            s.trim()
+        )),
+    }
+}
+
+/// A boolean as Rails reads one (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, `t`/`f`);
+/// empty means true (the default).
+fn boolish_or_true(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "" | "true" | "t" | "1" | "yes" | "y" | "on" => Ok(true),
+        "false" | "f" | "0" | "no" | "n" | "off" => Ok(false),
+        other => Err(format!("`{other}` is not true or false")),
+    }
+}
+
+/// `SMTP_OPENSSL_VERIFY_MODE`: `none` turns checks off; any other OpenSSL mode name Chatwoot
+/// accepts (`peer`, `client_once`, `fail_if_no_peer_cert`) verifies; empty means `peer`.
+fn verify_mode(s: &str) -> Result<String, String> {
+    let v = s.trim().to_ascii_lowercase();
+    match v.as_str() {
+        "" => Ok("peer".into()),
+        "none" | "peer" | "client_once" | "fail_if_no_peer_cert" => Ok(v),
+        _ => Err(format!("`{}` is not `peer` or `none`", s.trim())),
+    }
+}
+
+/// `MAILER_SENDER_EMAIL`: a mailbox; empty means the default.
+fn sender(s: &str) -> Result<String, String> {
+    match s.trim() {
+        "" => Ok(DEFAULT_SENDER.into()),
+        v => confab_app::mailer::check_mailbox(v).map(|()| v.to_owned()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -121,4 +312,100 @@ pub enum AdminCommand {
         #[arg(long)]
         account_id: Option<i64>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_args_from(std::iter::once("confab").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_its_own_options() {
+        let cli = parse(&["--database-url", "sqlite://x.db"]).unwrap();
+        let Some(Command::Serve(serve)) = cli.command else {
+            panic!("expected serve, got {:?}", cli.command);
+        };
+        assert_eq!(serve.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(cli.global.database_url, "sqlite://x.db");
+    }
+
+    #[test]
+    fn mail_defaults_follow_chatwoot() {
+        let cli = parse(&["migrate"]).unwrap();
+        let m = &cli.global.mail;
+        assert_eq!(m.smtp_address, None);
+        assert_eq!(m.smtp_port, 587);
+        assert!(m.smtp_enable_starttls_auto);
+        assert_eq!(m.smtp_openssl_verify_mode, "peer");
+        assert_eq!(m.smtp_authentication, None);
+        assert_eq!(m.mailer_sender_email, DEFAULT_SENDER);
+        assert_eq!(cli.global.maximum_file_upload_size, 40);
+    }
+
+    #[test]
+    fn mail_options_parse_before_or_after_the_subcommand() {
+        let cli = parse(&[
+            "--smtp-address",
+            "smtp.example.com",
+            "serve",
+            "--smtp-port",
+            "465",
+            "--smtp-enable-starttls-auto",
+            "false",
+            "--smtp-authentication",
+            "LOGIN",
+            "--smtp-openssl-verify-mode",
+            "none",
+            "--mailer-sender-email",
+            "Help <help@example.com>",
+            "--maximum-file-upload-size",
+            "10",
+        ])
+        .unwrap();
+        let m = &cli.global.mail;
+        assert_eq!(m.smtp_address.as_deref(), Some("smtp.example.com"));
+        assert_eq!(m.smtp_port, 465);
+        assert!(!m.smtp_enable_starttls_auto);
+        assert_eq!(m.smtp_authentication.as_deref(), Some("login"));
+        assert_eq!(m.smtp_openssl_verify_mode, "none");
+        assert_eq!(m.mailer_sender_email, "Help <help@example.com>");
+        assert_eq!(cli.global.maximum_file_upload_size, 10);
+    }
+
+    #[test]
+    fn empty_values_as_in_a_chatwoot_env_file_mean_the_default() {
+        let cli = parse(&[
+            "--smtp-port=",
+            "--smtp-enable-starttls-auto=",
+            "--smtp-authentication=",
+            "--smtp-openssl-verify-mode=",
+            "--mailer-sender-email=",
+            "--maximum-file-upload-size=",
+        ])
+        .unwrap();
+        let m = &cli.global.mail;
+        assert_eq!(m.smtp_port, 587);
+        assert!(m.smtp_enable_starttls_auto);
+        assert_eq!(m.smtp_authentication.as_deref(), Some(""));
+        assert_eq!(m.smtp_openssl_verify_mode, "peer");
+        assert_eq!(m.mailer_sender_email, DEFAULT_SENDER);
+        assert_eq!(cli.global.maximum_file_upload_size, 40);
+    }
+
+    #[test]
+    fn unsupported_mail_values_are_refused_with_the_reason() {
+        let e = parse(&["--smtp-authentication", "cram_md5"]).unwrap_err();
+        assert!(e.to_string().contains("use `plain` or `login`"), "{e}");
+        let e = parse(&["--mailer-sender-email", "nobody"]).unwrap_err();
+        assert!(e.to_string().contains("not an email address"), "{e}");
+        let e = parse(&["--smtp-port", "0"]).unwrap_err();
+        assert!(e.to_string().contains("not a port number"), "{e}");
+        let e = parse(&["--smtp-enable-starttls-auto", "maybe"]).unwrap_err();
+        assert!(e.to_string().contains("not true or false"), "{e}");
+        let e = parse(&["--maximum-file-upload-size", "0"]).unwrap_err();
+        assert!(e.to_string().contains("megabytes"), "{e}");
+    }
 }

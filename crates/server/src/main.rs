@@ -3,14 +3,13 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use confab_server::config::{AdminCommand, Cli, Command, ServeOpts};
 use confab_server::startup::{self, Server};
 use confab_server::telemetry;
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     telemetry::init(&cli.global.log_level, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -56,6 +55,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 store.clone(),
                 secret,
                 startup::system_clock(),
+                &global,
                 None,
                 "127.0.0.1:3000",
             );
@@ -107,6 +107,7 @@ async fn serve(global: confab_server::config::GlobalOpts, opts: ServeOpts) -> an
         store.clone(),
         secret,
         startup::system_clock(),
+        &global,
         opts.frontend_url.clone(),
         &opts.bind.to_string(),
     );

@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use confab_app::mailer::SmtpSettings;
 use confab_app::{App, AppConfig, Clock, Secret, SystemClock};
 use confab_store::{ConnectOptions, Store};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{GlobalOpts, ServeOpts};
+use crate::config::{GlobalOpts, MailOpts, ServeOpts};
 
 /// The data directory: explicit, else the SQLite file's directory, else `./confab-data`.
 pub fn data_dir(opts: &GlobalOpts) -> PathBuf {
@@ -103,18 +104,57 @@ pub async fn open_store(opts: &GlobalOpts) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// The SMTP settings, or `None` when `SMTP_ADDRESS` is unset or empty (no email is sent).
+pub fn smtp_settings(mail: &MailOpts) -> Option<SmtpSettings> {
+    fn set(v: Option<&String>) -> Option<String> {
+        v.map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    }
+    let address = set(mail.smtp_address.as_ref())?;
+    Some(SmtpSettings {
+        address,
+        port: mail.smtp_port,
+        domain: set(mail.smtp_domain.as_ref()),
+        username: set(mail.smtp_username.as_ref()),
+        // A password is taken as written: spaces may belong to it.
+        password: mail.smtp_password.clone().filter(|p| !p.is_empty()),
+        authentication: set(mail.smtp_authentication.as_ref()),
+        enable_starttls_auto: mail.smtp_enable_starttls_auto,
+        openssl_verify_mode: set(Some(&mail.smtp_openssl_verify_mode)),
+        sender: mail.mailer_sender_email.clone(),
+    })
+}
+
+/// The application's settings from the command line and environment.
+pub fn app_config(opts: &GlobalOpts, frontend_url: Option<String>, bind: &str) -> AppConfig {
+    AppConfig {
+        frontend_url: frontend_url.unwrap_or_else(|| format!("http://{bind}")),
+        data_dir: data_dir(opts),
+        smtp: smtp_settings(&opts.mail),
+        max_upload_bytes: opts.maximum_file_upload_size.saturating_mul(1024 * 1024),
+    }
+}
+
 /// Builds the application on an open store.
 pub fn build_app(
     store: Store,
     secret: Secret,
     clock: Arc<dyn Clock>,
+    opts: &GlobalOpts,
     frontend_url: Option<String>,
     bind: &str,
 ) -> App {
-    let config = AppConfig {
-        frontend_url: frontend_url.unwrap_or_else(|| format!("http://{bind}")),
-        ..AppConfig::default()
-    };
+    let config = app_config(opts, frontend_url, bind);
+    match &config.smtp {
+        Some(s) => tracing::info!(
+            server = %format!("{}:{}", s.address, s.port),
+            encryption = ?s.encryption(),
+            sender = %s.sender,
+            "outgoing email is on"
+        ),
+        None => tracing::info!("outgoing email is off: SMTP_ADDRESS is not set"),
+    }
     App::new(store, secret, clock, config)
 }
 
@@ -144,12 +184,23 @@ impl Server {
     }
 
     /// Serves until `shutdown` is cancelled, then stops accepting and finishes in-flight requests.
+    /// Serves until `shutdown` is cancelled, running due jobs (snooze wake-ups, emails) beside
+    /// the HTTP server; the job runner stops with it.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let router = confab_http::router(self.app.clone());
-        axum::serve(self.listener, router)
+        let jobs_app = self.app.clone();
+        let jobs_stop = shutdown.clone();
+        let runner = tokio::spawn(async move {
+            jobs_app
+                .run_jobs_until(async move { jobs_stop.cancelled().await })
+                .await;
+        });
+        let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
-            .context("the HTTP server failed")
+            .context("the HTTP server failed");
+        runner.abort();
+        served
     }
 }
 
@@ -178,4 +229,91 @@ pub async fn shutdown_signal() {
 /// The production clock.
 pub fn system_clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Cli;
+
+    fn global(args: &[&str]) -> GlobalOpts {
+        Cli::try_parse_args_from(std::iter::once("confab").chain(args.iter().copied()))
+            .unwrap()
+            .global
+    }
+
+    #[test]
+    fn without_smtp_address_there_is_no_smtp() {
+        assert_eq!(app_config(&global(&["migrate"]), None, "x:1").smtp, None);
+        let blank = global(&["--smtp-address", " ", "--smtp-username", "u"]);
+        assert_eq!(app_config(&blank, None, "x:1").smtp, None);
+    }
+
+    #[test]
+    fn smtp_options_become_the_mailer_settings() {
+        let opts = global(&[
+            "--smtp-address",
+            "smtp.example.com",
+            "--smtp-port",
+            "2525",
+            "--smtp-domain",
+            "example.com",
+            "--smtp-username",
+            "postmaster",
+            "--smtp-password",
+            " s3cret ",
+            "--smtp-authentication",
+            "plain",
+            "--smtp-enable-starttls-auto",
+            "false",
+            "--smtp-openssl-verify-mode",
+            "none",
+            "--mailer-sender-email",
+            "Help <help@example.com>",
+        ]);
+        let smtp = app_config(&opts, None, "x:1").smtp.unwrap();
+        assert_eq!(
+            smtp,
+            SmtpSettings {
+                address: "smtp.example.com".into(),
+                port: 2525,
+                domain: Some("example.com".into()),
+                username: Some("postmaster".into()),
+                password: Some(" s3cret ".into()),
+                authentication: Some("plain".into()),
+                enable_starttls_auto: false,
+                openssl_verify_mode: Some("none".into()),
+                sender: "Help <help@example.com>".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn an_empty_authentication_means_none_chosen() {
+        let opts = global(&["--smtp-address", "mail", "--smtp-authentication="]);
+        let smtp = app_config(&opts, None, "x:1").smtp.unwrap();
+        assert_eq!(smtp.authentication, None);
+        assert_eq!(smtp.port, 587);
+        assert!(smtp.enable_starttls_auto);
+        assert_eq!(smtp.openssl_verify_mode.as_deref(), Some("peer"));
+    }
+
+    #[test]
+    fn data_dir_and_upload_limit_come_from_the_options() {
+        let opts = global(&[
+            "--database-url",
+            "sqlite:///var/lib/confab/confab.db",
+            "--maximum-file-upload-size",
+            "3",
+        ]);
+        let config = app_config(&opts, None, "127.0.0.1:9");
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/confab"));
+        assert_eq!(config.max_upload_bytes, 3 * 1024 * 1024);
+        assert_eq!(config.frontend_url, "http://127.0.0.1:9");
+        let explicit = global(&["--data-dir", "/srv/confab"]);
+        let config = app_config(&explicit, Some("https://help.example.com".into()), "x:1");
+        assert_eq!(config.data_dir, PathBuf::from("/srv/confab"));
+        assert_eq!(config.max_upload_bytes, 40 * 1024 * 1024);
+        assert_eq!(config.frontend_url, "https://help.example.com");
+    }
 }

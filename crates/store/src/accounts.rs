@@ -333,3 +333,21 @@ pub async fn count_account_users(c: &mut Conn<'_>, account: AccountId) -> Result
         .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
 }
+
+/// Memberships of some users in an account (one query for the assignees of a page).
+pub async fn list_account_users_of(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    users: &[UserId],
+) -> Result<Vec<AccountUser>, StoreError> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(ACCOUNT_USER_COLUMNS)
+        .from("account_users")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
+        .to_owned();
+    c.fetch_all(&stmt).await
+}

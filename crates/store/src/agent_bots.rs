@@ -196,3 +196,14 @@ pub async fn is_connected_to_account(
         .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.is_some())
 }
+
+/// Whether an inbox has an active agent bot (new conversations then start pending).
+pub async fn inbox_has_bot(c: &mut Conn<'_>, inbox: InboxId) -> Result<bool, StoreError> {
+    let stmt = Query::select()
+        .expr(Expr::val(1i64))
+        .from("agent_bot_inboxes")
+        .and_where(Expr::col("inbox_id").eq(inbox.get()))
+        .limit(1)
+        .to_owned();
+    Ok(c.fetch_scalar::<i64>(&stmt).await?.is_some())
+}

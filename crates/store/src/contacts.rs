@@ -2,7 +2,7 @@
 
 use confab_domain::contact::{Contact, ContactInbox, ContactSort, ContactSortKey};
 use confab_domain::filter::Filter;
-use confab_domain::{AccountId, ContactId, InboxId, Timestamp};
+use confab_domain::{AccountId, ContactId, ContactInboxId, InboxId, Timestamp};
 use sea_query::{Cond, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
 use serde_json::Value;
 
@@ -356,4 +356,87 @@ pub async fn list_contact_inboxes(
         .order_by("id", Order::Asc)
         .to_owned();
     c.fetch_all(&stmt).await
+}
+
+/// Contacts by id (one query for a page of conversations).
+pub async fn list_by_ids(c: &mut Conn<'_>, ids: &[ContactId]) -> Result<Vec<Contact>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("contacts")
+        .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.get())))
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// Contact inboxes by id.
+pub async fn list_contact_inboxes_by_ids(
+    c: &mut Conn<'_>,
+    ids: &[ContactInboxId],
+) -> Result<Vec<ContactInbox>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(CONTACT_INBOX_COLUMNS)
+        .from("contact_inboxes")
+        .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.get())))
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// A contact's identity in an inbox (the first one when it has several).
+pub async fn contact_inbox_of(
+    c: &mut Conn<'_>,
+    contact: ContactId,
+    inbox: InboxId,
+) -> Result<Option<ContactInbox>, StoreError> {
+    let stmt = Query::select()
+        .columns(CONTACT_INBOX_COLUMNS)
+        .from("contact_inboxes")
+        .and_where(Expr::col("contact_id").eq(contact.get()))
+        .and_where(Expr::col("inbox_id").eq(inbox.get()))
+        .order_by("id", Order::Asc)
+        .limit(1)
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+/// Records a contact's activity (a message from them).
+pub async fn touch_activity(
+    c: &mut Conn<'_>,
+    id: ContactId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("contacts")
+        .value("last_activity_at", now.as_micros())
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+/// A contact identity of any inbox of an account by its source id.
+pub async fn find_contact_inbox_in_account(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    source_id: &str,
+) -> Result<Option<ContactInbox>, StoreError> {
+    let cols = CONTACT_INBOX_COLUMNS.map(|col| ("contact_inboxes", col));
+    let stmt = Query::select()
+        .columns(cols)
+        .from("contact_inboxes")
+        .inner_join(
+            "inboxes",
+            Expr::col(("inboxes", "id")).equals(("contact_inboxes", "inbox_id")),
+        )
+        .and_where(Expr::col(("inboxes", "account_id")).eq(account.get()))
+        .and_where(Expr::col(("contact_inboxes", "source_id")).eq(source_id))
+        .order_by(("contact_inboxes", "id"), Order::Asc)
+        .limit(1)
+        .to_owned();
+    c.fetch_optional(&stmt).await
 }

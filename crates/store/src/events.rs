@@ -1,1 +1,69 @@
-//! (in progress)
+//! The event outbox: domain events recorded in the same transaction as the change that caused
+//! them, for webhooks, automation and live updates to deliver after commit.
+
+use confab_domain::{AccountId, ConversationId, Timestamp};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use serde_json::Value;
+
+use crate::db::{insert_into, json};
+use crate::{Conn, StoreError};
+
+/// A recorded event.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub name: String,
+    pub conversation_id: Option<ConversationId>,
+    #[sqlx(json)]
+    pub data: Value,
+    pub created_at: Timestamp,
+}
+
+/// Records one event.
+pub async fn record(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    name: &str,
+    conversation: Option<ConversationId>,
+    data: &Value,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let stmt = insert_into(
+        "events",
+        vec![
+            ("account_id", account.get().into()),
+            ("name", name.into()),
+            ("conversation_id", conversation.map(|c| c.get()).into()),
+            ("data", json(data)),
+            ("created_at", now.as_micros().into()),
+        ],
+    )?;
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The events of an account after `after_id`, oldest first.
+pub async fn list_after(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<EventRow>, StoreError> {
+    let stmt = Query::select()
+        .columns([
+            "id",
+            "account_id",
+            "name",
+            "conversation_id",
+            "data",
+            "created_at",
+        ])
+        .from("events")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .and_where(Expr::col("id").gt(after_id))
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}

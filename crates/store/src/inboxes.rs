@@ -341,3 +341,44 @@ pub async fn count_inboxes(c: &mut Conn<'_>, account: AccountId) -> Result<i64, 
         .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
 }
+
+/// The inboxes of an account a user is a member of (what an agent may list).
+pub async fn member_inbox_ids(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    user: UserId,
+) -> Result<Vec<InboxId>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct IdRow {
+        id: i64,
+    }
+    let stmt = Query::select()
+        .expr_as(Expr::col(("inboxes", "id")), "id")
+        .from("inboxes")
+        .inner_join(
+            "inbox_members",
+            Expr::col(("inbox_members", "inbox_id")).equals(("inboxes", "id")),
+        )
+        .and_where(Expr::col(("inboxes", "account_id")).eq(account.get()))
+        .and_where(Expr::col(("inbox_members", "user_id")).eq(user.get()))
+        .order_by(("inboxes", "id"), Order::Asc)
+        .to_owned();
+    Ok(c.fetch_all::<IdRow>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| InboxId(r.id))
+        .collect())
+}
+
+/// Inboxes by id (one query for a page of conversations).
+pub async fn list_inboxes_by_ids(
+    c: &mut Conn<'_>,
+    ids: &[InboxId],
+) -> Result<Vec<Inbox>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = select_inboxes();
+    stmt.and_where(Expr::col(("inboxes", "id")).is_in(ids.iter().map(|i| i.get())));
+    c.fetch_all(&stmt).await
+}

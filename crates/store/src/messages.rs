@@ -1,1 +1,418 @@
-//! (in progress)
+//! Messages and their attachments.
+
+use confab_domain::message::{
+    Attachment, ContentType, FileType, Message, MessageStatus, MessageType, SenderType,
+};
+use confab_domain::{AccountId, ConversationId, InboxId, MessageId, Timestamp};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use serde_json::Value;
+
+use crate::db::{Changes, insert_into, json};
+use crate::{Conn, StoreError, search};
+
+const COLUMNS: [&str; 17] = [
+    "id",
+    "account_id",
+    "inbox_id",
+    "conversation_id",
+    "message_type",
+    "content_type",
+    "status",
+    "private",
+    "content",
+    "content_attributes",
+    "additional_attributes",
+    "external_source_ids",
+    "source_id",
+    "sender_type",
+    "sender_id",
+    "created_at",
+    "updated_at",
+];
+
+const ATTACHMENT_COLUMNS: [&str; 13] = [
+    "id",
+    "account_id",
+    "conversation_id",
+    "message_id",
+    "file_type",
+    "file_name",
+    "extension",
+    "mime_type",
+    "file_size",
+    "storage_key",
+    "width",
+    "height",
+    "created_at",
+];
+
+fn select() -> SelectStatement {
+    let mut stmt = Query::select();
+    for col in COLUMNS {
+        stmt.column(("messages", col));
+    }
+    stmt.from("messages");
+    stmt
+}
+
+/// A new message.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub account: AccountId,
+    pub inbox: InboxId,
+    pub conversation: ConversationId,
+    pub message_type: MessageType,
+    pub content_type: ContentType,
+    pub status: MessageStatus,
+    pub private: bool,
+    pub content: Option<String>,
+    pub content_attributes: Value,
+    pub additional_attributes: Value,
+    pub source_id: Option<String>,
+    pub sender: Option<(SenderType, i64)>,
+}
+
+pub async fn insert_message(
+    c: &mut Conn<'_>,
+    n: &NewMessage,
+    now: Timestamp,
+) -> Result<Message, StoreError> {
+    let mut stmt = insert_into(
+        "messages",
+        vec![
+            ("account_id", n.account.get().into()),
+            ("inbox_id", n.inbox.get().into()),
+            ("conversation_id", n.conversation.get().into()),
+            ("message_type", n.message_type.code().into()),
+            ("content_type", n.content_type.code().into()),
+            ("status", n.status.code().into()),
+            ("private", n.private.into()),
+            ("content", n.content.clone().into()),
+            ("content_attributes", json(&n.content_attributes)),
+            ("additional_attributes", json(&n.additional_attributes)),
+            (
+                "external_source_ids",
+                json(&Value::Object(Default::default())),
+            ),
+            ("source_id", n.source_id.clone().into()),
+            ("sender_type", n.sender.map(|(t, _)| t.code()).into()),
+            ("sender_id", n.sender.map(|(_, id)| id).into()),
+            ("created_at", now.as_micros().into()),
+            ("updated_at", now.as_micros().into()),
+        ],
+    )?;
+    let id = MessageId(c.insert_returning_id(&mut stmt).await?);
+    get_message(c, id).await
+}
+
+pub async fn get_message(c: &mut Conn<'_>, id: MessageId) -> Result<Message, StoreError> {
+    let stmt = select()
+        .and_where(Expr::col(("messages", "id")).eq(id.get()))
+        .to_owned();
+    c.fetch_one(&stmt).await
+}
+
+/// A message of a conversation.
+pub async fn find_message(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+    id: MessageId,
+) -> Result<Option<Message>, StoreError> {
+    let stmt = select()
+        .and_where(Expr::col(("messages", "id")).eq(id.get()))
+        .and_where(Expr::col(("messages", "conversation_id")).eq(conversation.get()))
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+/// Messages by id.
+pub async fn list_by_ids(c: &mut Conn<'_>, ids: &[MessageId]) -> Result<Vec<Message>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = select()
+        .and_where(Expr::col(("messages", "id")).is_in(ids.iter().map(|i| i.get())))
+        .order_by(("messages", "id"), Order::Asc)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// A window of a conversation's messages, oldest first (Chatwoot's MessageFinder):
+/// `before` and/or `after` are exclusive/inclusive message-id bounds, `limit` the most recent
+/// rows inside them; `public_only` hides private notes and activity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MessageWindow {
+    pub before: Option<MessageId>,
+    pub after: Option<MessageId>,
+    pub limit: u64,
+    pub newest_first_from_after: bool,
+    pub public_only: bool,
+}
+
+pub async fn list_messages(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+    w: &MessageWindow,
+) -> Result<Vec<Message>, StoreError> {
+    let mut stmt = select();
+    stmt.and_where(Expr::col(("messages", "conversation_id")).eq(conversation.get()));
+    if let Some(b) = w.before {
+        stmt.and_where(Expr::col(("messages", "id")).lt(b.get()));
+    }
+    if let Some(a) = w.after {
+        stmt.and_where(Expr::col(("messages", "id")).gte(a.get()));
+    }
+    if w.public_only {
+        stmt.and_where(Expr::col(("messages", "private")).eq(false))
+            .and_where(Expr::col(("messages", "message_type")).ne(MessageType::Activity.code()));
+    }
+    // `after` alone reads forward from the bound; everything else takes the newest rows.
+    let forward = w.after.is_some() && w.before.is_none() && !w.newest_first_from_after;
+    stmt.order_by(
+        ("messages", "id"),
+        if forward { Order::Asc } else { Order::Desc },
+    )
+    .limit(w.limit);
+    let mut rows: Vec<Message> = c.fetch_all(&stmt).await?;
+    if !forward {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many messages a conversation received since `since` (the flood guard).
+pub async fn count_since(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+    since: Timestamp,
+) -> Result<i64, StoreError> {
+    let stmt = Query::select()
+        .expr(Func::count(Expr::col("id")))
+        .from("messages")
+        .and_where(Expr::col("conversation_id").eq(conversation.get()))
+        .and_where(Expr::col("created_at").gte(since.as_micros()))
+        .to_owned();
+    Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
+}
+
+/// The newest incoming message of a conversation.
+pub async fn last_incoming(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+) -> Result<Option<Message>, StoreError> {
+    let stmt = select()
+        .and_where(Expr::col(("messages", "conversation_id")).eq(conversation.get()))
+        .and_where(Expr::col(("messages", "message_type")).eq(MessageType::Incoming.code()))
+        .order_by(("messages", "id"), Order::Desc)
+        .limit(1)
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+/// Messages of some conversations whose content matches a search (newest first).
+pub async fn matching_in(
+    c: &mut Conn<'_>,
+    conversations: &[ConversationId],
+    q: &str,
+    per_conversation_cap: u64,
+) -> Result<Vec<Message>, StoreError> {
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let engine = c.engine();
+    let stmt = select()
+        .and_where(
+            Expr::col(("messages", "conversation_id")).is_in(conversations.iter().map(|i| i.get())),
+        )
+        .and_where(Expr::col(("messages", "message_type")).is_in([0i16, 1i16]))
+        .and_where(Expr::col(("messages", "private")).eq(false))
+        .and_where(search::message_matches(engine, q))
+        .order_by(("messages", "id"), Order::Desc)
+        .limit(per_conversation_cap.saturating_mul(conversations.len() as u64))
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// Changes to a message.
+#[derive(Debug, Clone, Default)]
+pub struct MessageChanges {
+    pub content: Option<Option<String>>,
+    pub content_type: Option<ContentType>,
+    pub status: Option<MessageStatus>,
+    pub content_attributes: Option<Value>,
+}
+
+pub async fn update_message(
+    c: &mut Conn<'_>,
+    id: MessageId,
+    ch: &MessageChanges,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut changes = Changes::default();
+    changes
+        .opt("content", ch.content.clone())
+        .opt("content_type", ch.content_type.map(ContentType::code))
+        .opt("status", ch.status.map(MessageStatus::code))
+        .opt_json("content_attributes", ch.content_attributes.as_ref());
+    c.execute(&changes.update("messages", id.get(), now))
+        .await?;
+    Ok(())
+}
+
+/// A new attachment (the file is already stored under `storage_key`).
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub account: AccountId,
+    pub conversation: ConversationId,
+    pub message: MessageId,
+    pub file_type: FileType,
+    pub file_name: String,
+    pub extension: Option<String>,
+    pub mime_type: String,
+    pub file_size: i64,
+    pub storage_key: String,
+}
+
+pub async fn insert_attachment(
+    c: &mut Conn<'_>,
+    n: &NewAttachment,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let stmt = insert_into(
+        "attachments",
+        vec![
+            ("account_id", n.account.get().into()),
+            ("conversation_id", n.conversation.get().into()),
+            ("message_id", n.message.get().into()),
+            ("file_type", n.file_type.code().into()),
+            ("file_name", n.file_name.clone().into()),
+            ("extension", n.extension.clone().into()),
+            ("mime_type", n.mime_type.clone().into()),
+            ("file_size", n.file_size.into()),
+            ("storage_key", n.storage_key.clone().into()),
+            ("created_at", now.as_micros().into()),
+        ],
+    )?;
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+fn select_attachments() -> SelectStatement {
+    let mut stmt = Query::select();
+    for col in ATTACHMENT_COLUMNS {
+        stmt.column(("attachments", col));
+    }
+    stmt.from("attachments");
+    stmt
+}
+
+/// The attachments of some messages (one query for a page of messages).
+pub async fn attachments_of(
+    c: &mut Conn<'_>,
+    messages: &[MessageId],
+) -> Result<Vec<Attachment>, StoreError> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = select_attachments()
+        .and_where(Expr::col(("attachments", "message_id")).is_in(messages.iter().map(|m| m.get())))
+        .order_by(("attachments", "id"), Order::Asc)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// One page of a conversation's attachments, newest first, and their total.
+pub async fn conversation_attachments(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<Attachment>, i64), StoreError> {
+    let count = Query::select()
+        .expr(Func::count(Expr::col("id")))
+        .from("attachments")
+        .and_where(Expr::col("conversation_id").eq(conversation.get()))
+        .to_owned();
+    let total = c.fetch_scalar::<i64>(&count).await?.unwrap_or(0);
+    let stmt = select_attachments()
+        .and_where(Expr::col(("attachments", "conversation_id")).eq(conversation.get()))
+        .order_by(("attachments", "id"), Order::Desc)
+        .limit(per_page)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .to_owned();
+    Ok((c.fetch_all(&stmt).await?, total))
+}
+
+/// An attachment by its storage key (serving files).
+pub async fn find_attachment_by_key(
+    c: &mut Conn<'_>,
+    key: &str,
+) -> Result<Option<Attachment>, StoreError> {
+    let stmt = select_attachments()
+        .and_where(Expr::col(("attachments", "storage_key")).eq(key))
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
+/// Deletes a message's attachments and returns their storage keys (to remove the files).
+pub async fn delete_attachments_of(
+    c: &mut Conn<'_>,
+    message: MessageId,
+) -> Result<Vec<String>, StoreError> {
+    let found = attachments_of(c, &[message]).await?;
+    let stmt = Query::delete()
+        .from_table("attachments")
+        .and_where(Expr::col("message_id").eq(message.get()))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(found.into_iter().map(|a| a.storage_key).collect())
+}
+
+/// The storage keys of every attachment of a conversation (before deleting it).
+pub async fn storage_keys_of_conversation(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+) -> Result<Vec<String>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct KeyRow {
+        storage_key: String,
+    }
+    let stmt = Query::select()
+        .column("storage_key")
+        .from("attachments")
+        .and_where(Expr::col("conversation_id").eq(conversation.get()))
+        .to_owned();
+    Ok(c.fetch_all::<KeyRow>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| r.storage_key)
+        .collect())
+}
+
+/// The newest incoming message time per conversation (the reply-window check).
+pub async fn last_incoming_times(
+    c: &mut Conn<'_>,
+    conversations: &[ConversationId],
+) -> Result<Vec<(ConversationId, Timestamp)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        conversation_id: ConversationId,
+        last_at: Timestamp,
+    }
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .column("conversation_id")
+        .expr_as(Func::max(Expr::col("created_at")), "last_at")
+        .from("messages")
+        .and_where(Expr::col("conversation_id").is_in(conversations.iter().map(|i| i.get())))
+        .and_where(Expr::col("message_type").eq(MessageType::Incoming.code()))
+        .group_by_col("conversation_id")
+        .to_owned();
+    Ok(c.fetch_all::<Row>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| (r.conversation_id, r.last_at))
+        .collect())
+}

@@ -134,3 +134,16 @@ pub async fn count_users(c: &mut Conn<'_>) -> Result<i64, StoreError> {
         .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
 }
+
+/// Users by id (one query for the senders and assignees of a page).
+pub async fn list_by_ids(c: &mut Conn<'_>, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(USER_COLUMNS)
+        .from("users")
+        .and_where(Expr::col("id").is_in(ids.iter().map(|u| u.get())))
+        .to_owned();
+    c.fetch_all(&stmt).await
+}

@@ -39,10 +39,6 @@ pub fn router() -> Router<App> {
             "/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes",
             post(create_contact_inbox),
         )
-        .route(
-            "/api/v1/accounts/{account_id}/contacts/{id}/conversations",
-            get(conversations),
-        )
 }
 
 fn with_inboxes(params: &HashMap<String, String>) -> bool {
@@ -237,15 +233,4 @@ async fn create_contact_inbox(
         )
         .await?;
     Ok(Json(views::contact_inbox(&ci, &inbox)))
-}
-
-/// The contact's conversations. Conversations arrive with the conversations issue; until then the
-/// contact is checked and the list is empty.
-async fn conversations(
-    State(app): State<App>,
-    Scoped(scope): Scoped,
-    Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
-    app.get_contact(&scope, ContactId(id)).await?;
-    Ok(Json(json!({ "payload": [] })))
 }

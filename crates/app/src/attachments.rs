@@ -1,0 +1,268 @@
+//! Attachment files: checked (type and size), stored under `<data dir>/attachments` by an
+//! unguessable key, served back by that key, listed per conversation.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use confab_domain::conversation::Conversation;
+use confab_domain::message::{Attachment, FileType};
+use confab_domain::{MessageId, Timestamp};
+use confab_store::Conn;
+use confab_store::messages::{self, NewAttachment};
+
+use crate::conversations::MessageView;
+use crate::error::{AppError, AppResult};
+use crate::{App, Scope, secrets};
+
+/// Attachments per page of the conversation's `attachments` list.
+pub const ATTACHMENTS_PER_PAGE: u64 = 100;
+
+/// MIME types accepted besides `image/*`, `audio/*` and `video/*` (Chatwoot's document list).
+const DOCUMENT_TYPES: &[&str] = &[
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "text/rtf",
+    "application/rtf",
+    "application/json",
+    "application/xml",
+    "text/xml",
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+];
+
+/// One uploaded file, as the transport received it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub mime_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An upload written to disk, waiting for its message.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredUpload {
+    pub key: String,
+    pub file_name: String,
+    pub mime_type: String,
+    pub size: i64,
+}
+
+fn allowed(mime: &str) -> bool {
+    let top = mime.split('/').next().unwrap_or("");
+    matches!(top, "image" | "audio" | "video") || DOCUMENT_TYPES.contains(&mime)
+}
+
+/// A file name safe to echo in a URL and a header: the last path segment, without controls.
+fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '?' | '#' | '%'))
+        .take(200)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+impl App {
+    fn attachment_dir(&self) -> PathBuf {
+        self.config().data_dir.join("attachments")
+    }
+
+    /// Where a stored file lives: `attachments/<first two chars>/<key>`.
+    pub fn attachment_path(&self, key: &str) -> Option<PathBuf> {
+        if key.len() < 8 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        Some(self.attachment_dir().join(&key[..2]).join(key))
+    }
+
+    /// The public URL of a stored file.
+    pub fn attachment_url(&self, a: &Attachment) -> String {
+        format!(
+            "{}/attachments/{}/{}",
+            self.config().frontend_url.trim_end_matches('/'),
+            a.storage_key,
+            a.file_name
+        )
+    }
+
+    /// Checks and writes uploads; nothing is written when one is refused.
+    pub(crate) async fn store_uploads(&self, uploads: &[Upload]) -> AppResult<Vec<StoredUpload>> {
+        let max = self.config().max_upload_bytes;
+        for u in uploads {
+            if u.bytes.is_empty() {
+                return Err(AppError::invalid("attachments", "must not be empty files"));
+            }
+            if u.bytes.len() as u64 > max {
+                return Err(AppError::invalid(
+                    "attachments",
+                    &format!(
+                        "is too big ({} bytes; the limit is {} MB)",
+                        u.bytes.len(),
+                        max / (1024 * 1024)
+                    ),
+                ));
+            }
+            if !allowed(&u.mime_type) {
+                return Err(AppError::invalid(
+                    "attachments",
+                    &format!("has a file type that is not allowed: {}", u.mime_type),
+                ));
+            }
+        }
+        let mut stored = Vec::with_capacity(uploads.len());
+        for u in uploads {
+            let key = secrets::random_alnum(32);
+            let Some(path) = self.attachment_path(&key) else {
+                continue;
+            };
+            let write = async {
+                if let Some(dir) = path.parent() {
+                    tokio::fs::create_dir_all(dir).await?;
+                }
+                tokio::fs::write(&path, &u.bytes).await
+            };
+            if let Err(e) = write.await {
+                self.remove_files(
+                    &stored
+                        .iter()
+                        .map(|s: &StoredUpload| s.key.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .await;
+                return Err(AppError::internal(e));
+            }
+            stored.push(StoredUpload {
+                key,
+                file_name: clean_name(&u.file_name),
+                mime_type: u.mime_type.clone(),
+                size: i64::try_from(u.bytes.len()).unwrap_or(i64::MAX),
+            });
+        }
+        Ok(stored)
+    }
+
+    /// Records stored uploads as attachments of a message.
+    pub(crate) async fn attach_stored(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        message: MessageId,
+        stored: &[StoredUpload],
+        now: Timestamp,
+    ) -> AppResult<()> {
+        for s in stored {
+            let extension = s
+                .file_name
+                .rsplit_once('.')
+                .map(|(_, ext)| ext.to_lowercase())
+                .filter(|e| !e.is_empty() && e.len() <= 10);
+            messages::insert_attachment(
+                c,
+                &NewAttachment {
+                    account: conv.account_id,
+                    conversation: conv.id,
+                    message,
+                    file_type: FileType::of_mime(&s.mime_type),
+                    file_name: s.file_name.clone(),
+                    extension,
+                    mime_type: s.mime_type.clone(),
+                    file_size: s.size,
+                    storage_key: s.key.clone(),
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Removes stored files (best effort; a leftover file is harmless and logged).
+    pub(crate) async fn remove_files(&self, keys: &[String]) {
+        for key in keys {
+            if let Some(path) = self.attachment_path(key)
+                && let Err(e) = tokio::fs::remove_file(&path).await
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(error = %e, path = %path.display(), "could not remove an attachment file");
+            }
+        }
+    }
+
+    /// A stored file by key: its record and where it is on disk (served without a token: the
+    /// 32-character key is the credential, like a signed URL).
+    pub async fn attachment_file(&self, key: &str) -> AppResult<(Attachment, PathBuf)> {
+        let path = self.attachment_path(key).ok_or(AppError::NotFound)?;
+        let mut c = self.store().conn();
+        let a = messages::find_attachment_by_key(&mut c, key)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok((a, path))
+    }
+
+    /// One page of a conversation's attachments with each one's message (for the sender).
+    pub async fn conversation_attachments(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        page: u64,
+    ) -> AppResult<(Vec<(Attachment, Option<MessageView>)>, i64)> {
+        let mut c = self.store().conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        let (list, total) =
+            messages::conversation_attachments(&mut c, conv.id, page.max(1), ATTACHMENTS_PER_PAGE)
+                .await?;
+        let mut ids: Vec<MessageId> = list.iter().map(|a| a.message_id).collect();
+        ids.dedup();
+        let msgs = messages::list_by_ids(&mut c, &ids).await?;
+        let display = HashMap::from([(conv.id, conv.display_id)]);
+        let views: HashMap<MessageId, MessageView> = self
+            .message_views(&mut c, msgs, &display)
+            .await?
+            .into_iter()
+            .map(|m| (m.message.id, m))
+            .collect();
+        Ok((
+            list.into_iter()
+                .map(|a| {
+                    let m = views.get(&a.message_id).cloned();
+                    (a, m)
+                })
+                .collect(),
+            total,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_and_documents_are_allowed_and_executables_are_not() {
+        assert!(allowed("image/png"));
+        assert!(allowed("application/pdf"));
+        assert!(!allowed("application/x-msdownload"));
+        assert!(!allowed("text/html"));
+    }
+
+    #[test]
+    fn file_names_lose_their_paths_and_unsafe_characters() {
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("C:\\x\\a b?.png"), "a b.png");
+        assert_eq!(clean_name("///"), "file");
+    }
+}

@@ -1,0 +1,874 @@
+//! The conversation lifecycle: status changes with their activity messages, events and snooze
+//! wake-ups; priority, mute, read state, custom attributes, assignment and labels. Every change
+//! is one transaction that also writes its activity message and records its events.
+
+use confab_domain::account::AccountUser;
+use confab_domain::agent_bot::AgentBot;
+use confab_domain::conversation::{
+    self as conv_rules, ActorKind, Conversation, ConversationStatus, Priority, ToggleDecision,
+};
+use confab_domain::message::{ContentType, Message, MessageStatus, MessageType, SenderType};
+use confab_domain::team::Team;
+use confab_domain::user::User;
+use confab_domain::{AgentBotId, ConversationId, TeamId, Timestamp, UserId};
+use confab_store::contacts::{self, ContactChanges};
+use confab_store::conversations::{self, ConversationChanges};
+use confab_store::messages::{self, NewMessage};
+use confab_store::{Conn, accounts, agent_bots, events, jobs, teams, users};
+use serde_json::{Value, json};
+
+use crate::conversations::ConversationView;
+use crate::error::{AppError, AppResult};
+use crate::{Actor, App, Scope};
+
+/// The job kind that reopens a snoozed conversation.
+pub(crate) const WAKE_JOB: &str = "conversation.wake";
+
+/// The dedupe key of a conversation's wake-up job (one per conversation).
+pub(crate) fn wake_key(id: ConversationId) -> String {
+    format!("{WAKE_JOB}:{}", id.get())
+}
+
+/// Who is acting, as the lifecycle needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Acting {
+    pub kind: ActorKind,
+    pub user: Option<User>,
+    pub bot: Option<AgentBot>,
+    /// An agent-role user (self-assigns when opening).
+    pub is_agent_role: bool,
+}
+
+impl Acting {
+    pub fn of(scope: &Scope) -> Self {
+        match &scope.actor {
+            Actor::User { user, membership } => Self {
+                kind: ActorKind::Named(user.name.clone()),
+                user: Some(user.clone()),
+                bot: None,
+                is_agent_role: !membership.role.is_admin(),
+            },
+            Actor::AgentBot(bot) => Self {
+                kind: ActorKind::Named(bot.name.clone()),
+                user: None,
+                bot: Some(bot.clone()),
+                is_agent_role: false,
+            },
+        }
+    }
+    pub fn system() -> Self {
+        Self {
+            kind: ActorKind::System,
+            user: None,
+            bot: None,
+            is_agent_role: false,
+        }
+    }
+    /// The name activity texts use, when someone acts.
+    fn name(&self) -> Option<String> {
+        match &self.kind {
+            ActorKind::Named(n) => Some(n.clone()),
+            ActorKind::Automation => Some("Automation System".into()),
+            _ => None,
+        }
+    }
+    /// The sender of an outgoing message written by this actor.
+    pub fn sender(&self) -> Option<(SenderType, i64)> {
+        if let Some(u) = &self.user {
+            Some((SenderType::User, u.id.get()))
+        } else {
+            self.bot
+                .as_ref()
+                .map(|b| (SenderType::AgentBot, b.id.get()))
+        }
+    }
+    fn json(&self) -> Value {
+        match (&self.user, &self.bot, &self.kind) {
+            (Some(u), _, _) => json!({ "type": "User", "id": u.id }),
+            (_, Some(b), _) => json!({ "type": "AgentBot", "id": b.id }),
+            (_, _, ActorKind::Contact(_) | ActorKind::ContactMessage) => {
+                json!({ "type": "Contact" })
+            }
+            (_, _, ActorKind::Automation) => json!({ "type": "AutomationRule" }),
+            _ => json!({ "type": "System" }),
+        }
+    }
+}
+
+/// A message to add to a conversation.
+#[derive(Debug, Clone)]
+pub(crate) struct NewMessageSpec {
+    pub message_type: MessageType,
+    pub content_type: ContentType,
+    pub content: Option<String>,
+    pub private: bool,
+    pub content_attributes: Value,
+    pub additional_attributes: Value,
+    pub source_id: Option<String>,
+    pub sender: Option<(SenderType, i64)>,
+}
+
+impl NewMessageSpec {
+    pub fn outgoing(content: String) -> Self {
+        Self {
+            message_type: MessageType::Outgoing,
+            content_type: ContentType::Text,
+            content: Some(content),
+            private: false,
+            content_attributes: json!({}),
+            additional_attributes: json!({}),
+            source_id: None,
+            sender: None,
+        }
+    }
+    pub fn activity(content: String) -> Self {
+        Self {
+            message_type: MessageType::Activity,
+            ..Self::outgoing(content)
+        }
+    }
+}
+
+/// What `toggle_status` answers.
+#[derive(Debug, Clone)]
+pub struct ToggleOutcome {
+    /// `None` in the bot hand-off branch, as upstream.
+    pub success: Option<bool>,
+    pub display_id: i64,
+    pub status: ConversationStatus,
+    pub snoozed_until: Option<Timestamp>,
+}
+
+/// What an assignment request names.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentInput {
+    /// `Some(None)`: unassign (`0`, null or an unknown id).
+    pub assignee_id: Option<Option<i64>>,
+    /// `AgentBot` assigns a bot instead of a user.
+    pub assignee_type: Option<String>,
+    pub team_id: Option<Option<i64>>,
+}
+
+/// What an assignment renders.
+#[derive(Debug, Clone)]
+pub enum Assigned {
+    Agent(User, Option<AccountUser>),
+    Bot(AgentBot),
+    Team(Team),
+    Nobody,
+}
+
+fn changed(attr: &str, prev: Value, cur: Value) -> Value {
+    json!({ attr: { "previous_value": prev, "current_value": cur } })
+}
+
+fn ts_json(t: Option<Timestamp>) -> Value {
+    t.map(|t| json!(t.to_rails_iso())).unwrap_or(Value::Null)
+}
+
+impl App {
+    /// Records a domain event in the outbox of the current transaction.
+    pub(crate) async fn record_event(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        name: &str,
+        changed_attributes: Value,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let data = json!({
+            "display_id": conv.display_id,
+            "inbox_id": conv.inbox_id,
+            "changed_attributes": changed_attributes,
+            "performed_by": acting.json(),
+        });
+        events::record(c, conv.account_id, name, Some(conv.id), &data, now).await?;
+        Ok(())
+    }
+
+    /// Schedules the wake-up of a snoozed conversation and wakes the local runner.
+    pub(crate) async fn schedule_wake(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        jobs::schedule(
+            c,
+            WAKE_JOB,
+            Some(&wake_key(conv.id)),
+            &json!({ "conversation_id": conv.id, "snoozed_until": at.as_micros() }),
+            at,
+            now,
+        )
+        .await?;
+        self.jobs_changed();
+        Ok(())
+    }
+
+    /// Adds a message and does the conversation's bookkeeping (§5.3): activity time, last
+    /// message, unread count, `waiting_since` and the first reply; records `message_created`.
+    pub(crate) async fn add_message_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        spec: NewMessageSpec,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<Message> {
+        let sender = match spec.message_type {
+            MessageType::Incoming => Some((SenderType::Contact, conv.contact_id.get())),
+            MessageType::Activity => None,
+            _ => spec.sender.or_else(|| acting.sender()),
+        };
+        let msg = messages::insert_message(
+            c,
+            &NewMessage {
+                account: conv.account_id,
+                inbox: conv.inbox_id,
+                conversation: conv.id,
+                message_type: spec.message_type,
+                content_type: spec.content_type,
+                status: MessageStatus::Sent,
+                private: spec.private,
+                content: spec.content,
+                content_attributes: spec.content_attributes,
+                additional_attributes: spec.additional_attributes,
+                source_id: spec.source_id,
+                sender,
+            },
+            now,
+        )
+        .await?;
+        let mut ch = ConversationChanges {
+            last_activity_at: Some(now),
+            last_message_id: Some(msg.id),
+            ..Default::default()
+        };
+        if msg.message_type != MessageType::Activity {
+            ch.last_non_activity_message_id = Some(msg.id);
+        }
+        let mut first_reply = false;
+        if msg.message_type == MessageType::Incoming {
+            ch.increment_unread = true;
+            if conv.waiting_since.is_none() {
+                ch.waiting_since = Some(Some(now));
+            }
+            contacts::touch_activity(c, conv.contact_id, now).await?;
+        } else if msg.is_human_reply() {
+            if conv.first_reply_created_at.is_none() {
+                ch.first_reply_created_at = Some(Some(now));
+                first_reply = true;
+            }
+            ch.waiting_since = Some(None);
+        }
+        conversations::update_conversation(c, conv.id, &ch, now).await?;
+        let data = json!({ "message_id": msg.id });
+        self.record_event(c, conv, "message_created", data.clone(), acting, now)
+            .await?;
+        if first_reply {
+            self.record_event(c, conv, "first_reply_created", data, acting, now)
+                .await?;
+        }
+        Ok(msg)
+    }
+
+    async fn activity_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        text: Option<String>,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        if let Some(text) = text {
+            self.add_message_tx(c, conv, NewMessageSpec::activity(text), acting, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Moves a conversation to `to` (§4.4): `snoozed_until` only while snoozed, `waiting_since`
+    /// cleared on resolve, the wake-up job kept in step, events and the activity message.
+    /// Returns whether the status changed.
+    pub(crate) async fn set_status_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        to: ConversationStatus,
+        snoozed_until: Option<Timestamp>,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<bool> {
+        let snooze = (to == ConversationStatus::Snoozed)
+            .then_some(snoozed_until)
+            .flatten();
+        let mut ch = ConversationChanges {
+            status: Some(to),
+            snoozed_until: Some(snooze),
+            ..Default::default()
+        };
+        if to == ConversationStatus::Resolved {
+            ch.waiting_since = Some(None);
+        }
+        conversations::update_conversation(c, conv.id, &ch, now).await?;
+        match (to, snooze) {
+            (ConversationStatus::Snoozed, Some(t)) => self.schedule_wake(c, conv, t, now).await?,
+            _ if conv.status == ConversationStatus::Snoozed => {
+                jobs::cancel(c, &wake_key(conv.id)).await?;
+            }
+            _ => {}
+        }
+        let status_changed = conv.status != to;
+        if status_changed {
+            let attrs = changed("status", json!(conv.status.as_str()), json!(to.as_str()));
+            self.record_event(
+                c,
+                conv,
+                "conversation_status_changed",
+                Value::Null,
+                acting,
+                now,
+            )
+            .await?;
+            match to {
+                ConversationStatus::Open => {
+                    self.record_event(c, conv, "conversation_opened", Value::Null, acting, now)
+                        .await?;
+                }
+                ConversationStatus::Resolved => {
+                    self.record_event(c, conv, "conversation_resolved", Value::Null, acting, now)
+                        .await?;
+                }
+                _ => {}
+            }
+            self.record_event(c, conv, "conversation_updated", attrs, acting, now)
+                .await?;
+            self.activity_tx(
+                c,
+                conv,
+                conv_rules::status_activity(&acting.kind, to),
+                acting,
+                now,
+            )
+            .await?;
+        } else if conv.snoozed_until != snooze {
+            let attrs = changed(
+                "snoozed_until",
+                ts_json(conv.snoozed_until),
+                ts_json(snooze),
+            );
+            self.record_event(c, conv, "conversation_updated", attrs, acting, now)
+                .await?;
+        }
+        Ok(status_changed)
+    }
+
+    /// Sets the assignee (a user, or nobody), with its activity and event.
+    async fn set_assignee_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        assignee: Option<&User>,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let new_id = assignee.map(|u| u.id);
+        if conv.assignee_id == new_id && conv.assignee_agent_bot_id.is_none() {
+            return Ok(());
+        }
+        let ch = ConversationChanges {
+            assignee_id: Some(new_id),
+            assignee_agent_bot_id: Some(None),
+            ..Default::default()
+        };
+        conversations::update_conversation(c, conv.id, &ch, now).await?;
+        let attrs = changed("assignee_id", json!(conv.assignee_id), json!(new_id));
+        self.record_event(c, conv, "assignee_changed", attrs.clone(), acting, now)
+            .await?;
+        self.record_event(c, conv, "conversation_updated", attrs, acting, now)
+            .await?;
+        let text = acting.name().map(|who| match assignee {
+            Some(u) if acting.user.as_ref().map(|me| me.id) == Some(u.id) => {
+                format!("{who} self-assigned this conversation")
+            }
+            Some(u) => format!("Assigned to {} by {who}", u.name),
+            None => format!("Conversation unassigned by {who}"),
+        });
+        self.activity_tx(c, conv, text, acting, now).await
+    }
+
+    /// `POST …/toggle_status` (§4.1).
+    pub async fn toggle_status(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        status: Option<&str>,
+        snoozed_until: Option<i64>,
+    ) -> AppResult<ToggleOutcome> {
+        let requested = match status.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| {
+                AppError::invalid("status", "must be one of open, resolved, pending, snoozed")
+            })?),
+        };
+        let acting = Acting::of(scope);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        let decision = conv_rules::decide_toggle(conv.status, requested, acting.bot.is_some());
+        let success = match decision {
+            ToggleDecision::BotHandoff => {
+                self.set_status_tx(&mut c, &conv, ConversationStatus::Open, None, &acting, now)
+                    .await?;
+                self.record_event(
+                    &mut c,
+                    &conv,
+                    "conversation_bot_handoff",
+                    Value::Null,
+                    &acting,
+                    now,
+                )
+                .await?;
+                None
+            }
+            ToggleDecision::Set { status, explicit } => {
+                let until = if explicit {
+                    snoozed_until.map(Timestamp::from_unix_seconds)
+                } else {
+                    None
+                };
+                self.set_status_tx(&mut c, &conv, status, until, &acting, now)
+                    .await?;
+                Some(true)
+            }
+        };
+        let after = conversations::get_conversation(&mut c, conv.id).await?;
+        if after.status == ConversationStatus::Open
+            && acting.is_agent_role
+            && let Some(me) = acting.user.clone()
+        {
+            self.set_assignee_tx(&mut c, &after, Some(&me), &acting, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ToggleOutcome {
+            success,
+            display_id: after.display_id,
+            status: after.status,
+            snoozed_until: after.snoozed_until,
+        })
+    }
+
+    /// Sets or clears the priority (`toggle_priority` and `PATCH`), with its activity.
+    async fn set_priority(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        priority: Option<&str>,
+    ) -> AppResult<Conversation> {
+        let wanted = Priority::parse_nullable(priority).map_err(|_| {
+            AppError::invalid(
+                "priority",
+                "must be one of low, medium, high, urgent or null",
+            )
+        })?;
+        let acting = Acting::of(scope);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        if conv.priority() != wanted {
+            let ch = ConversationChanges {
+                priority: Some(wanted.map(Priority::code)),
+                ..Default::default()
+            };
+            conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
+            let attrs = changed(
+                "priority",
+                json!(conv.priority().map(Priority::as_str)),
+                json!(wanted.map(Priority::as_str)),
+            );
+            self.record_event(&mut c, &conv, "conversation_updated", attrs, &acting, now)
+                .await?;
+            let text = acting
+                .name()
+                .and_then(|who| conv_rules::priority_activity(&who, conv.priority(), wanted));
+            self.activity_tx(&mut c, &conv, text, &acting, now).await?;
+        }
+        let conv = conversations::get_conversation(&mut c, conv.id).await?;
+        tx.commit().await?;
+        Ok(conv)
+    }
+
+    pub async fn toggle_priority(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        priority: Option<&str>,
+    ) -> AppResult<()> {
+        self.set_priority(scope, display_id, priority).await?;
+        Ok(())
+    }
+
+    /// `PATCH …/conversations/:id`: only the priority is updatable, as upstream.
+    pub async fn update_conversation(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        priority: Option<Option<&str>>,
+    ) -> AppResult<ConversationView> {
+        let conv = match priority {
+            Some(p) => self.set_priority(scope, display_id, p).await?,
+            None => {
+                let mut c = self.store().conn();
+                self.load_conversation(&mut c, scope, display_id).await?
+            }
+        };
+        let mut c = self.store().conn();
+        self.conversation_view(&mut c, scope, conv).await
+    }
+
+    /// Mute: block the contact and resolve (`mute!`); unmute unblocks.
+    pub async fn set_muted(&self, scope: &Scope, display_id: i64, muted: bool) -> AppResult<()> {
+        let user = scope.require_user()?.clone();
+        let acting = Acting::of(scope);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        if muted {
+            self.set_status_tx(
+                &mut c,
+                &conv,
+                ConversationStatus::Resolved,
+                None,
+                &acting,
+                now,
+            )
+            .await?;
+        }
+        contacts::update_contact(
+            &mut c,
+            conv.contact_id,
+            &ContactChanges {
+                blocked: Some(muted),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        let text = if muted {
+            format!("{} has muted the conversation", user.name)
+        } else {
+            format!("{} has unmuted the conversation", user.name)
+        };
+        let conv = conversations::get_conversation(&mut c, conv.id).await?;
+        self.activity_tx(&mut c, &conv, Some(text), &acting, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `update_last_seen`: the agents have read everything (and the assignee, if it is them).
+    pub async fn update_last_seen(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+    ) -> AppResult<ConversationView> {
+        let user = scope.require_user()?.clone();
+        let now = self.now();
+        let mut c = self.store().conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        let mut ch = ConversationChanges {
+            agent_last_seen_at: Some(Some(now)),
+            unread_count: Some(0),
+            ..Default::default()
+        };
+        if conv.assignee_id == Some(user.id) {
+            ch.assignee_last_seen_at = Some(Some(now));
+        }
+        conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
+        let conv = conversations::get_conversation(&mut c, conv.id).await?;
+        self.conversation_view(&mut c, scope, conv).await
+    }
+
+    /// `unread`: the last incoming message (and those in its second) become unread again.
+    pub async fn mark_unread(&self, scope: &Scope, display_id: i64) -> AppResult<ConversationView> {
+        let user = scope.require_user()?.clone();
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        let seen = messages::last_incoming(&mut c, conv.id)
+            .await?
+            .map(|m| m.created_at.plus_seconds(-1));
+        let unread =
+            conversations::count_incoming_after(&mut c, conv.id, seen, conv_rules::UNREAD_CAP)
+                .await?;
+        let mut ch = ConversationChanges {
+            agent_last_seen_at: Some(seen),
+            unread_count: Some(unread),
+            ..Default::default()
+        };
+        if conv.assignee_id == Some(user.id) {
+            ch.assignee_last_seen_at = Some(seen);
+        }
+        conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
+        let conv = conversations::get_conversation(&mut c, conv.id).await?;
+        tx.commit().await?;
+        let mut c = self.store().conn();
+        self.conversation_view(&mut c, scope, conv).await
+    }
+
+    /// `custom_attributes`: replaces the whole hash.
+    pub async fn set_conversation_custom_attributes(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        attrs: Value,
+    ) -> AppResult<Value> {
+        if !attrs.is_object() {
+            return Err(AppError::invalid("custom_attributes", "must be an object"));
+        }
+        let acting = Acting::of(scope);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        if conv.custom_attributes != attrs {
+            let ch = ConversationChanges {
+                custom_attributes: Some(attrs.clone()),
+                ..Default::default()
+            };
+            conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
+            let diff = changed(
+                "custom_attributes",
+                conv.custom_attributes.clone(),
+                attrs.clone(),
+            );
+            self.record_event(&mut c, &conv, "conversation_updated", diff, &acting, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(attrs)
+    }
+
+    /// `POST …/assignments`: a user, a bot or a team (§6.3).
+    pub async fn assign_conversation(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        input: &AssignmentInput,
+    ) -> AppResult<Assigned> {
+        let account = scope.account_id();
+        let acting = Acting::of(scope);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        let result = if let Some(team_id) = input.team_id.filter(|_| input.assignee_id.is_none()) {
+            let team = match team_id.filter(|id| *id > 0) {
+                Some(id) => teams::find_team(&mut c, account, TeamId(id)).await?,
+                None => None,
+            };
+            self.set_team_tx(&mut c, &conv, team.as_ref(), &acting, now)
+                .await?;
+            team.map(Assigned::Team).unwrap_or(Assigned::Nobody)
+        } else if input.assignee_type.as_deref() == Some("AgentBot") {
+            let bot = match input.assignee_id.flatten().filter(|id| *id > 0) {
+                Some(id) => agent_bots::find_agent_bot(&mut c, AgentBotId(id))
+                    .await?
+                    .filter(|b| b.account_id.is_none() || b.account_id == Some(account)),
+                None => None,
+            };
+            let ch = ConversationChanges {
+                assignee_id: Some(None),
+                assignee_agent_bot_id: Some(bot.as_ref().map(|b| b.id)),
+                ..Default::default()
+            };
+            conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
+            let attrs = changed(
+                "assignee_agent_bot_id",
+                json!(conv.assignee_agent_bot_id),
+                json!(bot.as_ref().map(|b| b.id)),
+            );
+            self.record_event(&mut c, &conv, "assignee_changed", attrs, &acting, now)
+                .await?;
+            bot.map(Assigned::Bot).unwrap_or(Assigned::Nobody)
+        } else if let Some(assignee) = input.assignee_id {
+            let found = match assignee.filter(|id| *id > 0) {
+                Some(id) => match accounts::find_account_user(&mut c, account, UserId(id)).await? {
+                    Some(m) => Some((users::get_user(&mut c, UserId(id)).await?, m)),
+                    None => None,
+                },
+                None => None,
+            };
+            self.set_assignee_tx(&mut c, &conv, found.as_ref().map(|(u, _)| u), &acting, now)
+                .await?;
+            found
+                .map(|(u, m)| Assigned::Agent(u, Some(m)))
+                .unwrap_or(Assigned::Nobody)
+        } else {
+            Assigned::Nobody
+        };
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    /// Sets the team; an assignee who is not a member of the new team is dropped.
+    async fn set_team_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        team: Option<&Team>,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let new_id = team.map(|t| t.id);
+        if conv.team_id == new_id {
+            return Ok(());
+        }
+        let mut ch = ConversationChanges {
+            team_id: Some(new_id),
+            ..Default::default()
+        };
+        if let (Some(t), Some(a)) = (team, conv.assignee_id)
+            && !teams::is_member(c, t.id, a).await?
+        {
+            ch.assignee_id = Some(None);
+        }
+        conversations::update_conversation(c, conv.id, &ch, now).await?;
+        let attrs = changed("team_id", json!(conv.team_id), json!(new_id));
+        self.record_event(c, conv, "team_changed", attrs.clone(), acting, now)
+            .await?;
+        self.record_event(c, conv, "conversation_updated", attrs, acting, now)
+            .await?;
+        let text = match (team, conv.team_id) {
+            (Some(t), _) => acting
+                .name()
+                .map(|who| format!("Assigned to {} by {who}", t.name)),
+            (None, Some(old)) => {
+                let name = teams::find_team(c, conv.account_id, old)
+                    .await?
+                    .map(|t| t.name)
+                    .unwrap_or_default();
+                acting
+                    .name()
+                    .map(|who| format!("Unassigned from {name} by {who}"))
+            }
+            (None, None) => None,
+        };
+        self.activity_tx(c, conv, text, acting, now).await
+    }
+
+    /// The labels of a conversation.
+    pub async fn conversation_labels(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+    ) -> AppResult<Vec<String>> {
+        let mut c = self.store().conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        Ok(conv.labels())
+    }
+
+    /// Replaces the labels of a conversation, with the added/removed activities.
+    pub async fn set_conversation_labels(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        titles: Vec<String>,
+    ) -> AppResult<Vec<String>> {
+        let titles = conv_rules::normalize_labels(titles);
+        if let Some(bad) = titles
+            .iter()
+            .find(|t| !confab_domain::team::is_valid_label_title(t))
+        {
+            return Err(AppError::invalid(
+                "labels",
+                &format!("contains an invalid label title: {bad}"),
+            ));
+        }
+        let acting = Acting::of(scope);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        let before = conv.labels();
+        if before != titles {
+            conversations::set_labels(&mut c, conv.account_id, conv.id, &titles, now).await?;
+            let added: Vec<&str> = titles
+                .iter()
+                .filter(|t| !before.contains(t))
+                .map(String::as_str)
+                .collect();
+            let removed: Vec<&str> = before
+                .iter()
+                .filter(|t| !titles.contains(t))
+                .map(String::as_str)
+                .collect();
+            let attrs = changed("label_list", json!(before), json!(titles));
+            self.record_event(&mut c, &conv, "conversation_updated", attrs, &acting, now)
+                .await?;
+            if let Some(who) = acting.name() {
+                if !added.is_empty() {
+                    let text = format!("{who} added {}", added.join(", "));
+                    self.activity_tx(&mut c, &conv, Some(text), &acting, now)
+                        .await?;
+                }
+                if !removed.is_empty() {
+                    let text = format!("{who} removed {}", removed.join(", "));
+                    self.activity_tx(&mut c, &conv, Some(text), &acting, now)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(titles)
+    }
+
+    /// Reopens a snoozed conversation whose time has come (the wake-up job). Exactly once:
+    /// the job row is deleted in the same transaction, with the claim it was taken under.
+    pub(crate) async fn wake_snoozed(&self, job: &jobs::Job) -> AppResult<()> {
+        let Some(id) = job.payload.get("conversation_id").and_then(Value::as_i64) else {
+            return Ok(());
+        };
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        if !jobs::finish(&mut c, job.id, job.attempts).await? {
+            return Ok(());
+        }
+        let conv = match conversations::get_conversation(&mut c, ConversationId(id)).await {
+            Ok(conv) => conv,
+            Err(confab_store::StoreError::NotFound) => {
+                tx.commit().await?;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let due = conv.snoozed_until.is_some_and(|t| t <= now);
+        if conv.status == ConversationStatus::Snoozed && due {
+            self.set_status_tx(
+                &mut c,
+                &conv,
+                ConversationStatus::Open,
+                None,
+                &Acting::system(),
+                now,
+            )
+            .await?;
+        } else if conv.status == ConversationStatus::Snoozed
+            && let Some(later) = conv.snoozed_until
+        {
+            // Rescheduled meanwhile by a writer that lost the race with this claim.
+            self.schedule_wake(&mut c, &conv, later, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
