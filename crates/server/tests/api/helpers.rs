@@ -15,6 +15,7 @@ pub struct TestApp {
     pub platform_token: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    pub clock: Arc<TestClock>,
     shutdown: CancellationToken,
 }
 
@@ -67,6 +68,7 @@ impl TestApp {
             platform_token,
             client: reqwest::Client::new(),
             db,
+            clock,
             shutdown,
         }
     }
