@@ -159,14 +159,14 @@ impl App {
         self.account_definition(scope, id).await
     }
 
-    /// Creates a definition (administrators only). The key is unique per account and model and
+    /// Creates a definition (any member, as upstream). The key is unique per account and model and
     /// may not name a standard attribute of the model.
     pub async fn create_custom_attribute_definition(
         &self,
         scope: &Scope,
         input: &DefinitionInput,
     ) -> AppResult<CustomAttributeDefinition> {
-        scope.require_admin()?;
+        scope.require_user()?;
         let cl = clean(input, true)?;
         let key = cl.key.unwrap_or_default();
         let model = cl.model.unwrap_or(0);
@@ -204,7 +204,7 @@ impl App {
         Ok(def)
     }
 
-    /// Updates a definition (administrators only). As upstream, the standard-key rule applies
+    /// Updates a definition (any member). As upstream, the standard-key rule applies
     /// on create only; uniqueness always.
     pub async fn update_custom_attribute_definition(
         &self,
@@ -213,7 +213,7 @@ impl App {
         input: &DefinitionInput,
     ) -> AppResult<CustomAttributeDefinition> {
         let current = self.account_definition(scope, id).await?;
-        scope.require_admin()?;
+        scope.require_user()?;
         let cl = clean(input, false)?;
         let mut tx = self.store().begin().await?;
         if cl.key.is_some() || cl.model.is_some() {
@@ -243,7 +243,7 @@ impl App {
         Ok(def)
     }
 
-    /// Deletes a definition (administrators only). Values already stored on conversations and
+    /// Deletes a definition (any member). Values already stored on conversations and
     /// contacts stay, as upstream.
     pub async fn delete_custom_attribute_definition(
         &self,
@@ -251,7 +251,7 @@ impl App {
         id: CustomAttributeDefinitionId,
     ) -> AppResult<()> {
         self.account_definition(scope, id).await?;
-        scope.require_admin()?;
+        scope.require_user()?;
         let mut tx = self.store().begin().await?;
         custom_attributes::delete_definition(&mut tx.conn(), id).await?;
         tx.commit().await?;

@@ -24,9 +24,12 @@ impl App {
         self.jobs_notify().notify_one();
     }
 
-    /// Runs every job that is due now, one after another; returns how many ran. Tests call this
-    /// after moving the test clock; the server's runner calls it whenever it wakes.
+    /// Runs every job that is due now, one after another; returns how many this call ran. Tests
+    /// call this after moving the test clock; the server's runner calls it whenever it wakes.
+    /// Calls on one node are serialised, so when it returns, every job due at the call is done
+    /// (or rescheduled), whoever ran it.
     pub async fn run_pending_jobs(&self) -> AppResult<usize> {
+        let _running = self.jobs_running().lock().await;
         let mut ran = 0;
         loop {
             let now = self.now();
@@ -58,6 +61,11 @@ impl App {
             }
         };
         if let Err(e) = result {
+            // Keep the whole cause (an SMTP reply, a database error) for operators.
+            let e = match e {
+                crate::AppError::Internal(inner) => format!("{inner:#}"),
+                other => other.to_string(),
+            };
             let mut c = self.store().conn();
             if job.attempts >= MAX_ATTEMPTS {
                 tracing::error!(kind = %job.kind, id = job.id.get(), error = %e, "job failed for good");
@@ -70,7 +78,7 @@ impl App {
                     job.id,
                     job.attempts,
                     self.now().plus_seconds(backoff),
-                    &e.to_string(),
+                    &e,
                 )
                 .await?;
             }

@@ -69,6 +69,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: AppConfig,
     jobs: tokio::sync::Notify,
+    /// One runner at a time per node, so a caller of `run_pending_jobs` sees every job that was
+    /// due finished, including one the background runner had started.
+    jobs_running: tokio::sync::Mutex<()>,
 }
 
 /// The application: the store, the secret, the clock. Cheap to clone.
@@ -86,6 +89,7 @@ impl App {
                 clock,
                 config,
                 jobs: tokio::sync::Notify::new(),
+                jobs_running: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -98,6 +102,9 @@ impl App {
     }
     pub(crate) fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+    pub(crate) fn jobs_running(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.jobs_running
     }
     pub(crate) fn jobs_notify(&self) -> &tokio::sync::Notify {
         &self.inner.jobs

@@ -438,21 +438,17 @@ pub async fn count_conversations(
     now: Timestamp,
 ) -> Result<ConversationCounts, StoreError> {
     let me = q.me.map(|u| u.get()).unwrap_or(0);
-    let sum_when = |cond: Expr| -> Expr {
-        Func::coalesce([
-            Func::sum(Expr::case(cond, Expr::val(1i64)).finally(Expr::val(0i64))).into(),
-            Expr::val(0i64),
-        ])
-        .into()
-    };
+    // COUNT of a CASE without ELSE counts the rows where the condition holds; unlike SUM it
+    // is a BIGINT on PostgreSQL too.
+    let count_when = |cond: Expr| -> Expr { Func::count(Expr::case(cond, Expr::val(1i64))).into() };
     let stmt = base(c, account, q, now)
         .expr_as(Func::count(Expr::col(("conversations", "id"))), "all_count")
         .expr_as(
-            sum_when(Expr::col(("conversations", "assignee_id")).is_null()),
+            count_when(Expr::col(("conversations", "assignee_id")).is_null()),
             "unassigned_count",
         )
         .expr_as(
-            sum_when(Expr::col(("conversations", "assignee_id")).eq(me)),
+            count_when(Expr::col(("conversations", "assignee_id")).eq(me)),
             "mine_count",
         )
         .to_owned();

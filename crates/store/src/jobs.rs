@@ -155,3 +155,23 @@ pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
         .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.unwrap_or(0))
 }
+
+/// A waiting job, for inspection (tests, the bench, operators).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct JobState {
+    pub kind: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub run_at: Timestamp,
+}
+
+/// Every waiting job, soonest first.
+pub async fn list(c: &mut Conn<'_>) -> Result<Vec<JobState>, StoreError> {
+    let stmt = Query::select()
+        .columns(["kind", "attempts", "last_error", "run_at"])
+        .from("jobs")
+        .order_by("run_at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDb,
     pub clock: Arc<TestClock>,
+    /// Attachments of this app live here, removed with it.
+    pub _data_dir: tempfile::TempDir,
     shutdown: CancellationToken,
 }
 
@@ -42,13 +44,29 @@ pub struct Resp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with a changed configuration (SMTP settings, upload limits…).
+    pub async fn spawn_with(configure: impl FnOnce(&mut AppConfig)) -> TestApp {
+        // Server errors are logged at the edge; `RUST_LOG=error` shows them in a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .try_init();
         let db = TestDb::new().await.expect("test database");
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let mut config = AppConfig {
+            data_dir: data_dir.path().to_path_buf(),
+            ..AppConfig::default()
+        };
+        configure(&mut config);
         let clock = Arc::new(TestClock::new(Timestamp::from_unix_seconds(1_795_000_000)));
         let app = App::new(
             db.store.clone(),
             Secret::new("test-secret"),
             clock.clone(),
-            AppConfig::default(),
+            config,
         );
         let opts = ServeOpts {
             bind: "127.0.0.1:0".parse().unwrap(),
@@ -69,6 +87,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             clock,
+            _data_dir: data_dir,
             shutdown,
         }
     }
