@@ -37,3 +37,81 @@ async fn response_shapes_match_the_snapshots() {
         .body;
     insta::assert_json_snapshot!("platform_account", p, { ".id" => "[id]" });
 }
+
+#[tokio::test]
+async fn conversation_shapes_match_the_snapshots() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Shapes").await;
+    let (inbox, contact) = crate::conversations::setup(&app, &t).await;
+    let created = crate::conversations::conversation(
+        &app,
+        &t,
+        inbox,
+        contact,
+        json!({ "message": { "content": "Hello from the agent" }, "custom_attributes": { "plan": "gold" } }),
+    )
+    .await;
+    insta::assert_json_snapshot!("conversation", created, {
+        ".uuid" => "[uuid]",
+        ".**.account_id" => "[id]",
+        ".**.inbox_id" => "[id]",
+        ".meta.sender.id" => "[id]",
+        ".**.sender_id" => "[id]",
+        ".**.sender.id" => "[id]",
+        ".**.source_id" => "[source]",
+        ".messages[].id" => "[id]",
+        ".last_non_activity_message.id" => "[id]",
+    });
+    let msg = app
+        .post(
+            &acc(&t, "/conversations/1/messages"),
+            &t.admin,
+            json!({ "content": "Where is my order?", "message_type": "incoming", "echo_id": "e-1" }),
+        )
+        .await
+        .body;
+    insta::assert_json_snapshot!("message", msg, {
+        ".id" => "[id]", ".inbox_id" => "[id]", ".sender.id" => "[id]"
+    });
+    app.post(
+        &acc(&t, "/conversations/1/assignments"),
+        &t.admin,
+        json!({ "assignee_id": t.agent_id }),
+    )
+    .await;
+    let list = app.get(&acc(&t, "/conversations"), &t.admin).await.body;
+    insta::assert_json_snapshot!("conversation_list", list, {
+        ".data.payload[].uuid" => "[uuid]",
+        ".**.account_id" => "[id]",
+        ".**.inbox_id" => "[id]",
+        ".**.sender_id" => "[id]",
+        ".**.sender.id" => "[id]",
+        ".**.meta.sender.id" => "[id]",
+        ".**.assignee.id" => "[id]",
+        ".**.source_id" => "[source]",
+        ".data.payload[].messages[].id" => "[id]",
+        ".data.payload[].last_non_activity_message.id" => "[id]",
+    });
+    let meta = app
+        .get(&acc(&t, "/conversations/meta"), &t.agent)
+        .await
+        .body;
+    insta::assert_json_snapshot!("conversation_meta", meta);
+    let toggled = app
+        .post(
+            &acc(&t, "/conversations/1/toggle_status"),
+            &t.admin,
+            json!({ "status": "snoozed", "snoozed_until": 1_900_000_000 }),
+        )
+        .await
+        .body;
+    insta::assert_json_snapshot!("toggle_status", toggled);
+    let messages = app
+        .get(&acc(&t, "/conversations/1/messages"), &t.admin)
+        .await
+        .body;
+    insta::assert_json_snapshot!("message_list", messages, {
+        ".payload[].id" => "[id]", ".**.inbox_id" => "[id]", ".**.sender.id" => "[id]",
+        ".meta.contact.id" => "[id]", ".meta.assignee.id" => "[id]"
+    });
+}
