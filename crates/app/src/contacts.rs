@@ -191,10 +191,14 @@ impl App {
             ),
         };
         let parsed = match &listing.filter {
-            Some(raw) => Some(
-                filter::parse(raw, filter::CONTACT_ATTRIBUTES, |_| None)
-                    .map_err(|e| AppError::Unprocessable(e.to_string()))?,
-            ),
+            Some(raw) => {
+                // Keys that are not standard resolve through the contact attribute definitions.
+                let kinds = self.custom_attribute_kinds(scope.account_id(), 1).await?;
+                Some(
+                    filter::parse(raw, filter::CONTACT_ATTRIBUTES, |k| kinds.get(k).copied())
+                        .map_err(|e| AppError::Unprocessable(e.to_string()))?,
+                )
+            }
             None => None,
         };
         let q = ContactQuery {

@@ -286,3 +286,39 @@ async fn contact_inboxes_are_idempotent_and_contactable_inboxes_show_source_ids(
         .await;
     assert_eq!(convs.body, json!({ "payload": [] }));
 }
+
+#[tokio::test]
+async fn the_contact_filter_resolves_custom_attributes_through_their_definitions() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let def = app
+        .post(
+            &acc(&t, "/custom_attribute_definitions"),
+            &t.admin,
+            serde_json::json!({ "attribute_display_name": "Plan", "attribute_key": "plan", "attribute_model": "contact_attribute" }),
+        )
+        .await;
+    assert_eq!(def.status, 200, "{:?}", def.body);
+    app.contact(&t, serde_json::json!({ "name": "Gold", "email": "g@x.test", "custom_attributes": { "plan": "Gold" } }))
+        .await;
+    app.contact(&t, serde_json::json!({ "name": "Free", "email": "f@x.test", "custom_attributes": { "plan": "free" } }))
+        .await;
+    let r = app
+        .post(
+            &acc(&t, "/contacts/filter"),
+            &t.admin,
+            serde_json::json!({ "payload": [{ "attribute_key": "plan", "filter_operator": "equal_to", "values": ["gold"] }] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["meta"]["count"], 1);
+    assert_eq!(r.body["payload"][0]["name"], "Gold");
+    let unknown = app
+        .post(
+            &acc(&t, "/contacts/filter"),
+            &t.admin,
+            serde_json::json!({ "payload": [{ "attribute_key": "shoe_size", "filter_operator": "equal_to", "values": ["4"] }] }),
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+}

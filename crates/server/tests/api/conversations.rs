@@ -846,3 +846,51 @@ async fn status_changes_record_events_in_the_outbox() {
         json!({ "status": { "previous_value": "open", "current_value": "resolved" } })
     );
 }
+
+#[tokio::test]
+async fn two_nodes_on_one_database_wake_each_snoozed_conversation_exactly_once() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (inbox, contact) = setup(&app, &t).await;
+    let now = confab_app::Clock::now(&*app.clock).unix_seconds();
+    for id in 1..=12 {
+        conversation(&app, &t, inbox, contact, json!({})).await;
+        toggle(
+            &app,
+            &t,
+            &t.admin,
+            id,
+            json!({ "status": "snoozed", "snoozed_until": now + 60 }),
+        )
+        .await;
+    }
+    // A second node: its own pool on the same database, the same clock.
+    let store = confab_store::Store::connect(&app.db.url, &Default::default())
+        .await
+        .unwrap();
+    let other = confab_app::App::new(
+        store,
+        confab_app::Secret::new("test-secret"),
+        app.clock.clone(),
+        confab_app::AppConfig::default(),
+    );
+    app.clock.advance_seconds(61);
+    let (a, b) = tokio::join!(app.app.run_pending_jobs(), other.run_pending_jobs());
+    a.unwrap();
+    b.unwrap();
+    app.app.run_pending_jobs().await.unwrap();
+    let list = app
+        .get(&acc(&t, "/conversations/meta?status=open"), &t.admin)
+        .await;
+    assert_eq!(list.body["meta"]["all_count"], 12);
+    let mut c = app.db.store.conn();
+    let events =
+        confab_store::events::list_after(&mut c, confab_domain::AccountId(t.account_id), 0, 1000)
+            .await
+            .unwrap();
+    let opened = events
+        .iter()
+        .filter(|e| e.name == "conversation_opened")
+        .count();
+    assert_eq!(opened, 12, "each conversation reopened exactly once");
+}
