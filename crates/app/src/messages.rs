@@ -65,7 +65,6 @@ impl App {
             before: before.map(MessageId),
             after: after.map(MessageId),
             limit,
-            newest_first_from_after: false,
             public_only: false,
         };
         let list = messages::list_messages(&mut c, conv.id, &window).await?;

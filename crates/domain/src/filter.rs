@@ -159,14 +159,15 @@ pub const CONTACT_ATTRIBUTES: &[AttributeSpec] = &[
 const IDS: &[Operator] = &[O::EqualTo, O::NotEqualTo, O::IsPresent, O::IsNotPresent];
 const LABELS: &[Operator] = &[O::EqualTo, O::NotEqualTo, O::IsPresent, O::IsNotPresent];
 
-/// The standard conversation attributes (lib/filters/filter_keys.yml, `conversations:`).
+/// The standard conversation attributes, in the order of lib/filters/filter_keys.yml
+/// (`conversations:`), which the unknown-key error lists.
 /// `status` and `priority` take names, turned into codes by [`parse_conversation`].
 pub const CONVERSATION_ATTRIBUTES: &[AttributeSpec] = &[
     spec("status", Source::Column, DataType::Integer, EQ),
-    spec("priority", Source::Column, DataType::Integer, EQ),
     spec("assignee_id", Source::Column, DataType::Integer, IDS),
     spec("inbox_id", Source::Column, DataType::Integer, IDS),
     spec("team_id", Source::Column, DataType::Integer, IDS),
+    spec("priority", Source::Column, DataType::Integer, EQ),
     spec("display_id", Source::Column, DataType::Integer, TEXT),
     spec("campaign_id", Source::Column, DataType::Integer, IDS),
     spec("labels", Source::Column, DataType::Labels, LABELS),
@@ -194,14 +195,14 @@ pub const CONVERSATION_ATTRIBUTES: &[AttributeSpec] = &[
         DataType::TextCaseInsensitive,
         TEXT,
     ),
+    spec("created_at", Source::Column, DataType::Date, DATE),
+    spec("last_activity_at", Source::Column, DataType::Date, DATE),
     spec(
         "mail_subject",
         Source::AdditionalAttributes,
         DataType::TextCaseInsensitive,
         TEXT,
     ),
-    spec("created_at", Source::Column, DataType::Date, DATE),
-    spec("last_activity_at", Source::Column, DataType::Date, DATE),
 ];
 
 /// Parses a conversation filter: like [`parse`], then status and priority names become their

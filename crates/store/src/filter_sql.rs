@@ -59,8 +59,67 @@ fn leak_key(key: &str) -> &'static str {
     KNOWN.iter().find(|k| **k == key).copied().unwrap_or("id")
 }
 
+/// Rows of `table` carrying any of `titles` (or any label at all when `titles` is `None`).
+fn labelled(table: &'static str, titles: Option<&[String]>) -> Expr {
+    let mut sub = sea_query::Query::select();
+    sub.column(("conversation_labels", "conversation_id"))
+        .from("conversation_labels");
+    if let Some(t) = titles {
+        sub.and_where(
+            Expr::col(("conversation_labels", "title")).is_in(t.iter().map(|v| v.to_lowercase())),
+        );
+    }
+    Expr::col((table, "id")).in_subquery(sub.to_owned())
+}
+
+fn not_labelled(table: &'static str, titles: Option<&[String]>) -> Expr {
+    let mut sub = sea_query::Query::select();
+    sub.column(("conversation_labels", "conversation_id"))
+        .from("conversation_labels");
+    if let Some(t) = titles {
+        sub.and_where(
+            Expr::col(("conversation_labels", "title")).is_in(t.iter().map(|v| v.to_lowercase())),
+        );
+    }
+    Expr::col((table, "id")).not_in_subquery(sub.to_owned())
+}
+
 fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {
     let col = target(table, c);
+    if c.data_type == DataType::Labels {
+        // Labels are taggings: has any of / has none of / has any label / has no label.
+        return Cond::all().add(match c.operator {
+            Operator::EqualTo => labelled(table, Some(&c.values)),
+            Operator::NotEqualTo => not_labelled(table, Some(&c.values)),
+            Operator::IsPresent => labelled(table, None),
+            _ => not_labelled(table, None),
+        });
+    }
+    if c.data_type == DataType::Integer && c.source == Source::Column {
+        // Ids and enum codes bind as integers (PostgreSQL has no smallint = text).
+        let nums: Vec<i64> = c.values.iter().filter_map(|v| v.parse().ok()).collect();
+        return match c.operator {
+            Operator::EqualTo => Cond::all().add(col.is_in(nums)),
+            Operator::NotEqualTo => Cond::any()
+                .add(col.clone().is_not_in(nums))
+                .add(col.is_null()),
+            Operator::IsPresent => Cond::all().add(col.is_not_null()),
+            Operator::IsNotPresent => Cond::all().add(col.is_null()),
+            Operator::Contains | Operator::DoesNotContain => {
+                let text = Expr::expr(Func::cast_as(col, "TEXT"));
+                let pats = c
+                    .values
+                    .iter()
+                    .map(|v| like(format!("%{}%", like_escape(v))));
+                if c.operator == Operator::Contains {
+                    pats.fold(Cond::any(), |acc, p| acc.add(text.clone().like(p)))
+                } else {
+                    pats.fold(Cond::all(), |acc, p| acc.add(text.clone().not_like(p)))
+                }
+            }
+            _ => Cond::all(),
+        };
+    }
     let ci = matches!(c.data_type, DataType::TextCaseInsensitive)
         || (c.source == Source::CustomAttributes && c.data_type == DataType::Text);
     let lowered = |e: Expr| -> Expr { if ci { Func::lower(e).into() } else { e } };

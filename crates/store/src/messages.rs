@@ -137,15 +137,15 @@ pub async fn list_by_ids(c: &mut Conn<'_>, ids: &[MessageId]) -> Result<Vec<Mess
     c.fetch_all(&stmt).await
 }
 
-/// A window of a conversation's messages, oldest first (Chatwoot's MessageFinder):
-/// `before` and/or `after` are exclusive/inclusive message-id bounds, `limit` the most recent
-/// rows inside them; `public_only` hides private notes and activity.
+/// A window of a conversation's messages, returned oldest first (Chatwoot's MessageFinder):
+/// `before` is an exclusive upper id bound, `after` a lower one (exclusive alone, inclusive
+/// with `before`); `limit` rows are taken from the `after` end when it is given, else the newest;
+/// `public_only` hides private notes and activity.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MessageWindow {
     pub before: Option<MessageId>,
     pub after: Option<MessageId>,
     pub limit: u64,
-    pub newest_first_from_after: bool,
     pub public_only: bool,
 }
 
@@ -159,15 +159,20 @@ pub async fn list_messages(
     if let Some(b) = w.before {
         stmt.and_where(Expr::col(("messages", "id")).lt(b.get()));
     }
+    // MessageFinder: `after` alone is exclusive; with `before` the range is [after, before).
     if let Some(a) = w.after {
-        stmt.and_where(Expr::col(("messages", "id")).gte(a.get()));
+        if w.before.is_some() {
+            stmt.and_where(Expr::col(("messages", "id")).gte(a.get()));
+        } else {
+            stmt.and_where(Expr::col(("messages", "id")).gt(a.get()));
+        }
     }
     if w.public_only {
         stmt.and_where(Expr::col(("messages", "private")).eq(false))
             .and_where(Expr::col(("messages", "message_type")).ne(MessageType::Activity.code()));
     }
-    // `after` alone reads forward from the bound; everything else takes the newest rows.
-    let forward = w.after.is_some() && w.before.is_none() && !w.newest_first_from_after;
+    // With `after`, rows are read forward from it (the oldest first); otherwise the newest.
+    let forward = w.after.is_some();
     stmt.order_by(
         ("messages", "id"),
         if forward { Order::Asc } else { Order::Desc },

@@ -17,6 +17,7 @@ mod custom_attributes_and_filters;
 mod errors;
 mod messages;
 mod platform;
+mod search_and_filter;
 mod smtp_sink;
 mod snapshots;
 mod teams_and_labels;

@@ -23,7 +23,6 @@ pub const T0: i64 = 1_795_000_000;
 pub struct Side {
     pub base: String,
     pub clock: Arc<TestClock>,
-    pub app: App,
     _dir: tempfile::TempDir,
     shutdown: CancellationToken,
 }
@@ -52,14 +51,13 @@ impl Side {
             bind: "127.0.0.1:0".parse().unwrap(),
             ..Default::default()
         };
-        let server = Server::bind(app.clone(), &opts).await.unwrap();
+        let server = Server::bind(app, &opts).await.unwrap();
         let base = format!("http://127.0.0.1:{}", server.port());
         let shutdown = CancellationToken::new();
         tokio::spawn(server.run(shutdown.clone()));
         Side {
             base,
             clock,
-            app,
             _dir: dir,
             shutdown,
         }
@@ -81,9 +79,6 @@ impl Side {
             req = req.json(&b);
         }
         into_resp(req.send().await.unwrap()).await
-    }
-    pub async fn get(&self, t: &TestApp, path: &str, token: &str) -> Resp {
-        self.send(t, Method::GET, path, token, None).await
     }
     pub async fn post(&self, t: &TestApp, path: &str, token: &str, body: Value) -> Resp {
         self.send(t, Method::POST, path, token, Some(body)).await
@@ -611,9 +606,11 @@ async fn upload(app: &TestApp, side: &Side, path: &str, token: &str, body: Vec<u
 /// The path of a `data_url` (its host is the configured frontend URL, not the test server).
 fn url_path(url: &Value) -> String {
     let url = url.as_str().unwrap();
-    let path = url
-        .strip_prefix("http://127.0.0.1:3000")
-        .unwrap_or_else(|| panic!("data_url on the frontend URL: {url}"));
+    assert!(
+        url.starts_with("http://127.0.0.1:3000/"),
+        "data_url on the frontend URL: {url}"
+    );
+    let path = &url["http://127.0.0.1:3000".len()..];
     assert!(path.starts_with("/attachments/"), "{url}");
     path.to_owned()
 }
