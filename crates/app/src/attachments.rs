@@ -89,13 +89,13 @@ impl App {
         Some(self.attachment_dir().join(&key[..2]).join(key))
     }
 
-    /// The public URL of a stored file.
+    /// The public URL of a stored file (the name percent-encoded).
     pub fn attachment_url(&self, a: &Attachment) -> String {
         format!(
             "{}/attachments/{}/{}",
             self.config().frontend_url.trim_end_matches('/'),
             a.storage_key,
-            a.file_name
+            url_encode(&a.file_name)
         )
     }
 
@@ -247,9 +247,27 @@ impl App {
     }
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_are_percent_encoded_in_urls() {
+        assert_eq!(url_encode("a b/ü.png"), "a%20b%2F%C3%BC.png");
+    }
 
     #[test]
     fn media_and_documents_are_allowed_and_executables_are_not() {

@@ -900,3 +900,34 @@ async fn the_flood_guard_refuses_the_two_hundred_and_first_message_in_a_minute()
     let listed = list(&app, &t, conv, "").await;
     assert_eq!(listed["payload"][19]["content"], "spam 199");
 }
+
+#[tokio::test]
+async fn a_file_name_with_spaces_is_served_from_its_encoded_url() {
+    let app = TestApp::spawn().await;
+    let side = Side::spawn(&app).await;
+    let t = app.tenant("Acme").await;
+    let (conv, _, _) = fresh(&app, &t).await;
+    let r = upload(
+        &app,
+        &side,
+        &messages_path(&t, conv),
+        &t.admin,
+        multipart(
+            &[],
+            &[("attachments[]", "my invoice.pdf", "application/pdf", PDF)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let url = r.body["attachments"][0]["data_url"].as_str().unwrap();
+    assert!(url.ends_with("/my%20invoice.pdf"), "{url}");
+    let path = url_path(&r.body["attachments"][0]["data_url"]);
+    let served = app
+        .client
+        .get(format!("{}{path}", side.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await.unwrap().as_ref(), PDF);
+}
