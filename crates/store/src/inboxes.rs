@@ -6,6 +6,7 @@ use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde_json::Value;
 
 use crate::db::{Changes, insert_into, json};
+use crate::membership::Membership;
 use crate::{Conn, StoreError};
 
 const INBOX_COLUMNS: [&str; 22] = [
@@ -258,23 +259,14 @@ pub async fn delete_inbox(c: &mut Conn<'_>, inbox: &Inbox) -> Result<(), StoreEr
     Ok(())
 }
 
-/// The user ids of an inbox's members, ascending.
+const INBOX_MEMBERS: Membership = Membership {
+    table: "inbox_members",
+    parent: "inbox_id",
+};
+
+/// The user ids of the members, ascending.
 pub async fn list_member_ids(c: &mut Conn<'_>, inbox: InboxId) -> Result<Vec<UserId>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct MemberRow {
-        user_id: i64,
-    }
-    let stmt = Query::select()
-        .column("user_id")
-        .from("inbox_members")
-        .and_where(Expr::col("inbox_id").eq(inbox.get()))
-        .order_by("user_id", Order::Asc)
-        .to_owned();
-    Ok(c.fetch_all::<MemberRow>(&stmt)
-        .await?
-        .into_iter()
-        .map(|r| UserId(r.user_id))
-        .collect())
+    INBOX_MEMBERS.member_ids(c, inbox.get()).await
 }
 
 /// Adds members (ignoring those already there).
@@ -284,52 +276,21 @@ pub async fn add_members(
     users: &[UserId],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    for u in users {
-        let mut stmt = insert_into(
-            "inbox_members",
-            vec![
-                ("inbox_id", inbox.get().into()),
-                ("user_id", u.get().into()),
-                ("created_at", now.as_micros().into()),
-            ],
-        )?;
-        stmt.on_conflict(
-            sea_query::OnConflict::columns(["inbox_id", "user_id"])
-                .do_nothing()
-                .to_owned(),
-        );
-        c.execute(&stmt).await?;
-    }
-    Ok(())
+    INBOX_MEMBERS.add(c, inbox.get(), users, now).await
 }
 
-/// Removes members.
+/// Removes members (ignoring those who are not members).
 pub async fn remove_members(
     c: &mut Conn<'_>,
     inbox: InboxId,
     users: &[UserId],
 ) -> Result<(), StoreError> {
-    if users.is_empty() {
-        return Ok(());
-    }
-    let stmt = Query::delete()
-        .from_table("inbox_members")
-        .and_where(Expr::col("inbox_id").eq(inbox.get()))
-        .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
-        .to_owned();
-    c.execute(&stmt).await?;
-    Ok(())
+    INBOX_MEMBERS.remove(c, inbox.get(), users).await
 }
 
-/// Whether a user is a member of an inbox.
+/// Whether a user is a member.
 pub async fn is_member(c: &mut Conn<'_>, inbox: InboxId, user: UserId) -> Result<bool, StoreError> {
-    let stmt = Query::select()
-        .expr(Expr::val(1i64))
-        .from("inbox_members")
-        .and_where(Expr::col("inbox_id").eq(inbox.get()))
-        .and_where(Expr::col("user_id").eq(user.get()))
-        .to_owned();
-    Ok(c.fetch_scalar::<i64>(&stmt).await?.is_some())
+    INBOX_MEMBERS.contains(c, inbox.get(), user).await
 }
 
 /// How many inboxes an account has (the `inboxes` plan limit).

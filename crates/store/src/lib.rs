@@ -16,6 +16,7 @@ pub mod filter_sql;
 pub mod inboxes;
 pub mod jobs;
 pub mod labels;
+mod membership;
 pub mod messages;
 pub mod platform;
 pub mod schema;

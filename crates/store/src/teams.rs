@@ -5,6 +5,7 @@ use confab_domain::{AccountId, TeamId, Timestamp, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::db::{Changes, insert_into};
+use crate::membership::Membership;
 use crate::{Conn, StoreError};
 
 const COLUMNS: [&str; 7] = [
@@ -137,23 +138,14 @@ pub async fn delete_team(c: &mut Conn<'_>, id: TeamId) -> Result<(), StoreError>
     Ok(())
 }
 
-/// The user ids of a team's members, ascending.
+const TEAM_MEMBERS: Membership = Membership {
+    table: "team_members",
+    parent: "team_id",
+};
+
+/// The user ids of the members, ascending.
 pub async fn member_ids(c: &mut Conn<'_>, team: TeamId) -> Result<Vec<UserId>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct MemberRow {
-        user_id: i64,
-    }
-    let stmt = Query::select()
-        .column("user_id")
-        .from("team_members")
-        .and_where(Expr::col("team_id").eq(team.get()))
-        .order_by("user_id", Order::Asc)
-        .to_owned();
-    Ok(c.fetch_all::<MemberRow>(&stmt)
-        .await?
-        .into_iter()
-        .map(|r| UserId(r.user_id))
-        .collect())
+    TEAM_MEMBERS.member_ids(c, team.get()).await
 }
 
 /// Adds members (ignoring those already there).
@@ -163,23 +155,7 @@ pub async fn add_members(
     users: &[UserId],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    for u in users {
-        let mut stmt = insert_into(
-            "team_members",
-            vec![
-                ("team_id", team.get().into()),
-                ("user_id", u.get().into()),
-                ("created_at", now.as_micros().into()),
-            ],
-        )?;
-        stmt.on_conflict(
-            sea_query::OnConflict::columns(["team_id", "user_id"])
-                .do_nothing()
-                .to_owned(),
-        );
-        c.execute(&stmt).await?;
-    }
-    Ok(())
+    TEAM_MEMBERS.add(c, team.get(), users, now).await
 }
 
 /// Removes members (ignoring those who are not members).
@@ -188,27 +164,12 @@ pub async fn remove_members(
     team: TeamId,
     users: &[UserId],
 ) -> Result<(), StoreError> {
-    if users.is_empty() {
-        return Ok(());
-    }
-    let stmt = Query::delete()
-        .from_table("team_members")
-        .and_where(Expr::col("team_id").eq(team.get()))
-        .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
-        .to_owned();
-    c.execute(&stmt).await?;
-    Ok(())
+    TEAM_MEMBERS.remove(c, team.get(), users).await
 }
 
-/// Whether a user is a member of a team.
+/// Whether a user is a member.
 pub async fn is_member(c: &mut Conn<'_>, team: TeamId, user: UserId) -> Result<bool, StoreError> {
-    let stmt = Query::select()
-        .expr(Expr::val(1i64))
-        .from("team_members")
-        .and_where(Expr::col("team_id").eq(team.get()))
-        .and_where(Expr::col("user_id").eq(user.get()))
-        .to_owned();
-    Ok(c.fetch_scalar::<i64>(&stmt).await?.is_some())
+    TEAM_MEMBERS.contains(c, team.get(), user).await
 }
 
 /// The ids of the account's teams a user belongs to, ascending.
