@@ -894,3 +894,62 @@ async fn two_nodes_on_one_database_wake_each_snoozed_conversation_exactly_once()
         .count();
     assert_eq!(opened, 12, "each conversation reopened exactly once");
 }
+
+#[tokio::test]
+async fn a_bot_inbox_starts_conversations_pending_and_the_bot_hands_them_off() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (inbox, contact) = setup(&app, &t).await;
+    let bot = app
+        .post(
+            &acc(&t, "/agent_bots"),
+            &t.admin,
+            json!({ "name": "Triage", "outgoing_url": "https://bot.test/x" }),
+        )
+        .await;
+    let bot_id = bot.body["id"].as_i64().unwrap();
+    let bot_token = bot.body["access_token"].as_str().unwrap().to_owned();
+    let set = app
+        .post(
+            &acc(&t, &format!("/inboxes/{inbox}/set_agent_bot")),
+            &t.admin,
+            json!({ "agent_bot": bot_id }),
+        )
+        .await;
+    assert_eq!(set.status, 204);
+    let c = conversation(&app, &t, inbox, contact, json!({})).await;
+    assert_eq!(c["status"], "pending");
+    // The bot may reply and toggle, but not list.
+    let reply = app
+        .post(
+            &acc(&t, "/conversations/1/messages"),
+            &bot_token,
+            json!({ "content": "I am a bot" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["sender"]["type"], "agent_bot");
+    assert_eq!(
+        app.get(&acc(&t, "/conversations"), &bot_token).await.status,
+        401
+    );
+    let r = toggle(&app, &t, &bot_token, 1, json!({ "status": "open" })).await;
+    assert_eq!(
+        r["payload"],
+        json!({ "success": null, "conversation_id": 1, "current_status": "open", "snoozed_until": null })
+    );
+    assert_eq!(
+        activities(&app, &t, 1).await,
+        vec!["Conversation was reopened by Triage"]
+    );
+    let mut db = app.db.store.conn();
+    let events =
+        confab_store::events::list_after(&mut db, confab_domain::AccountId(t.account_id), 0, 100)
+            .await
+            .unwrap();
+    assert!(events.iter().any(|e| e.name == "conversation_bot_handoff"));
+    // A resolved conversation in a bot inbox goes back to pending when the contact writes.
+    toggle(&app, &t, &t.admin, 1, json!({ "status": "resolved" })).await;
+    incoming(&app, &t, 1, "hello again").await;
+    assert_eq!(show(&app, &t, 1).await["status"], "pending");
+}
