@@ -85,6 +85,8 @@ impl FromRequest<App> for MessageBody {
             .map_err(|e| ApiError::BadRequest(format!("Malformed multipart body: {e}")))?;
         let mut fields = Map::new();
         let mut files = Vec::new();
+        // Text fields together may not exceed the JSON body limit.
+        let mut text_bytes = 0usize;
         while let Some(mut field) = mp
             .next_field()
             .await
@@ -138,8 +140,9 @@ impl FromRequest<App> for MessageBody {
                     .text()
                     .await
                     .map_err(|e| ApiError::BadRequest(format!("Malformed multipart body: {e}")))?;
-                if text.len() > 1024 * 1024 {
-                    return Err(ApiError::field(&key, "is too long"));
+                text_bytes += text.len();
+                if text_bytes > 1024 * 1024 {
+                    return Err(ApiError::TooLarge(1024 * 1024));
                 }
                 fields.insert(key, Value::String(text));
             }
