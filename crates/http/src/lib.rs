@@ -14,7 +14,14 @@ use axum::response::IntoResponse;
 use confab_app::App;
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::normalize_path::NormalizePath;
 use tower_http::trace::TraceLayer;
+
+/// The whole HTTP surface, ready to serve: Rails ignores a trailing slash (`…/inboxes/`), and
+/// existing clients send one, so paths are normalised before routing.
+pub fn service(app: App) -> NormalizePath<Router> {
+    NormalizePath::trim_trailing_slash(router(app))
+}
 
 /// The whole HTTP surface of Confab.
 pub fn router(app: App) -> Router {

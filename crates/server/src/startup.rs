@@ -187,7 +187,7 @@ impl Server {
     /// Serves until `shutdown` is cancelled, running due jobs (snooze wake-ups, emails) beside
     /// the HTTP server; the job runner stops with it.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let router = confab_http::router(self.app.clone());
+        let service = confab_http::service(self.app.clone());
         let jobs_app = self.app.clone();
         let jobs_stop = shutdown.clone();
         let runner = tokio::spawn(async move {
@@ -195,10 +195,13 @@ impl Server {
                 .run_jobs_until(async move { jobs_stop.cancelled().await })
                 .await;
         });
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
-            .context("the HTTP server failed");
+        let served = axum::serve(
+            self.listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .context("the HTTP server failed");
         runner.abort();
         served
     }

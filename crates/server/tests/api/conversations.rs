@@ -953,3 +953,21 @@ async fn a_bot_inbox_starts_conversations_pending_and_the_bot_hands_them_off() {
     incoming(&app, &t, 1, "hello again").await;
     assert_eq!(show(&app, &t, 1).await["status"], "pending");
 }
+
+#[tokio::test]
+async fn a_trailing_slash_reaches_the_same_endpoint_as_rails_allows() {
+    // Generated clients (e.g. @figuro/chatwoot-sdk) call `…/inboxes/` with a slash.
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let r = app
+        .post(
+            &acc(&t, "/inboxes/"),
+            &t.admin,
+            json!({ "name": "Slash", "channel": { "type": "api" } }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let list = app.get(&acc(&t, "/conversations/"), &t.admin).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["data"]["meta"]["all_count"], 0);
+}
