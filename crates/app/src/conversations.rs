@@ -1,71 +1,26 @@
-//! Conversations: visibility, the list with its counts, show, create, update, delete, and the
-//! assembly of everything a conversation's JSON shows (in a fixed number of queries per page).
-//! The status lifecycle and other changes are in `lifecycle.rs`.
+//! Conversations: visibility, the list with its counts, search, show, create and delete.
+//! What their JSON shows is gathered in `presentation.rs`; the status lifecycle and other
+//! changes are in `lifecycle.rs` and `assignment.rs`.
 
 use std::collections::{HashMap, HashSet};
 
-use confab_domain::account::AccountUser;
-use confab_domain::agent_bot::AgentBot;
-use confab_domain::contact::{Contact, ContactInbox};
 use confab_domain::conversation::{
     AssigneeFilter, Conversation, ConversationSort, ConversationStatus, StatusFilter,
 };
 use confab_domain::filter::{self, RawCondition};
-use confab_domain::inbox::Inbox;
-use confab_domain::message::{Attachment, Message, SenderType};
-use confab_domain::team::Team;
-use confab_domain::user::User;
-use confab_domain::{
-    AgentBotId, ContactId, ConversationId, InboxId, MessageId, TeamId, Timestamp, UserId,
-};
+use confab_domain::{ContactId, ConversationId, InboxId, TeamId, Timestamp, UserId};
 use confab_store::conversations::{self, ConversationCounts, ConversationQuery, NewConversation};
-use confab_store::{Conn, accounts, agent_bots, contacts, inboxes, messages, teams, users};
+use confab_store::{Conn, accounts, agent_bots, contacts, inboxes, messages, teams};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult, messages as texts};
 use crate::lifecycle::{Acting, NewMessageSpec};
 use crate::{App, Scope, secrets};
 
+pub use crate::presentation::{ConversationView, MessageView, Sender};
+
 /// Conversations per page, as upstream (`CONVERSATION_RESULTS_PER_PAGE`).
 pub const CONVERSATIONS_PER_PAGE: u64 = 25;
-
-/// Who sent a message.
-#[derive(Debug, Clone)]
-pub enum Sender {
-    Contact(Contact),
-    User(User),
-    AgentBot(AgentBot),
-}
-
-/// A message with its sender and attachments.
-#[derive(Debug, Clone)]
-pub struct MessageView {
-    pub message: Message,
-    pub sender: Option<Sender>,
-    pub attachments: Vec<Attachment>,
-    /// The conversation's display id (messages show it as `conversation_id`).
-    pub display_id: i64,
-    /// Echoed back on create, never stored.
-    pub echo_id: Option<String>,
-}
-
-/// A conversation with everything its JSON shows.
-#[derive(Debug, Clone)]
-pub struct ConversationView {
-    pub conversation: Conversation,
-    pub contact: Contact,
-    pub contact_inbox: Option<ContactInbox>,
-    pub inbox: Inbox,
-    pub assignee: Option<(User, Option<AccountUser>)>,
-    pub assignee_bot: Option<AgentBot>,
-    pub team: Option<Team>,
-    pub last_message: Option<MessageView>,
-    pub last_non_activity_message: Option<MessageView>,
-    /// Whether an agent may reply now (the API inbox's reply window).
-    pub can_reply: bool,
-    /// Whether the caller is a member of the conversation's team.
-    pub is_team_member: bool,
-}
 
 /// One page of a list with the counts of the whole list.
 #[derive(Debug, Clone)]
@@ -105,19 +60,6 @@ pub struct ConversationInput {
     /// The initial message's content, if any (`"message": {}` means none).
     pub message: Option<String>,
     pub message_template_params: Option<Value>,
-}
-
-/// What the reply window allows for an inbox (`agent_reply_time_window`, hours).
-fn reply_window_hours(inbox: &Inbox) -> Option<i64> {
-    inbox
-        .channel_additional_attributes
-        .as_ref()?
-        .get("agent_reply_time_window")
-        .and_then(|v| {
-            v.as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
-        .filter(|h| *h > 0)
 }
 
 impl App {
@@ -161,219 +103,6 @@ impl App {
             return Ok(conv);
         }
         Err(AppError::Forbidden(texts::NOT_AUTHORIZED))
-    }
-
-    /// Senders and attachments of messages, in a fixed number of queries.
-    pub(crate) async fn message_views(
-        &self,
-        c: &mut Conn<'_>,
-        list: Vec<Message>,
-        display_ids: &HashMap<ConversationId, i64>,
-    ) -> AppResult<Vec<MessageView>> {
-        let mut contact_ids = Vec::new();
-        let mut user_ids = Vec::new();
-        let mut bot_ids = Vec::new();
-        for m in &list {
-            match (m.sender_type(), m.sender_id) {
-                (Some(SenderType::Contact), Some(id)) => contact_ids.push(ContactId(id)),
-                (Some(SenderType::User), Some(id)) => user_ids.push(UserId(id)),
-                (Some(SenderType::AgentBot), Some(id)) => bot_ids.push(id),
-                _ => {}
-            }
-        }
-        let contacts: HashMap<ContactId, Contact> = contacts::list_by_ids(c, &dedup(contact_ids))
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let users: HashMap<UserId, User> = users::list_by_ids(c, &dedup(user_ids))
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let bots: HashMap<AgentBotId, AgentBot> = agent_bots::list_by_ids(c, &dedup(bot_ids))
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let ids: Vec<MessageId> = list.iter().map(|m| m.id).collect();
-        let mut files: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
-        for a in messages::attachments_of(c, &ids).await? {
-            files.entry(a.message_id).or_default().push(a);
-        }
-        Ok(list
-            .into_iter()
-            .map(|m| {
-                let sender = match (m.sender_type(), m.sender_id) {
-                    (Some(SenderType::Contact), Some(id)) => {
-                        contacts.get(&ContactId(id)).cloned().map(Sender::Contact)
-                    }
-                    (Some(SenderType::User), Some(id)) => {
-                        users.get(&UserId(id)).cloned().map(Sender::User)
-                    }
-                    (Some(SenderType::AgentBot), Some(id)) => {
-                        bots.get(&AgentBotId(id)).cloned().map(Sender::AgentBot)
-                    }
-                    _ => None,
-                };
-                MessageView {
-                    display_id: display_ids.get(&m.conversation_id).copied().unwrap_or(0),
-                    attachments: files.remove(&m.id).unwrap_or_default(),
-                    sender,
-                    message: m,
-                    echo_id: None,
-                }
-            })
-            .collect())
-    }
-
-    /// Everything the JSON of these conversations shows, in a fixed number of queries.
-    pub(crate) async fn conversation_views(
-        &self,
-        c: &mut Conn<'_>,
-        scope: &Scope,
-        list: Vec<Conversation>,
-    ) -> AppResult<Vec<ConversationView>> {
-        if list.is_empty() {
-            return Ok(Vec::new());
-        }
-        let account = scope.account_id();
-        let contact_ids = dedup(list.iter().map(|v| v.contact_id).collect());
-        let contacts: HashMap<ContactId, Contact> = contacts::list_by_ids(c, &contact_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let ci_ids = dedup(list.iter().filter_map(|v| v.contact_inbox_id).collect());
-        let cis: HashMap<_, ContactInbox> = contacts::list_contact_inboxes_by_ids(c, &ci_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let inbox_ids = dedup(list.iter().map(|v| v.inbox_id).collect());
-        let inbox_map: HashMap<InboxId, Inbox> = inboxes::list_inboxes_by_ids(c, &inbox_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let assignee_ids = dedup(list.iter().filter_map(|v| v.assignee_id).collect());
-        let assignees: HashMap<UserId, User> = users::list_by_ids(c, &assignee_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let memberships: HashMap<UserId, AccountUser> =
-            accounts::list_account_users_of(c, account, &assignee_ids)
-                .await?
-                .into_iter()
-                .map(|m| (m.user_id, m))
-                .collect();
-        let bot_ids = dedup(
-            list.iter()
-                .filter_map(|v| v.assignee_agent_bot_id.map(|b| b.get()))
-                .collect(),
-        );
-        let bots: HashMap<AgentBotId, AgentBot> = agent_bots::list_by_ids(c, &bot_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let team_ids = dedup(list.iter().filter_map(|v| v.team_id).collect());
-        let team_map: HashMap<TeamId, Team> = teams::list_teams_by_ids(c, &team_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let my_teams: HashSet<TeamId> = match scope.user() {
-            Some(u) if !team_ids.is_empty() => teams::team_ids_of_user(c, account, u.id)
-                .await?
-                .into_iter()
-                .collect(),
-            _ => HashSet::new(),
-        };
-        let msg_ids = dedup(
-            list.iter()
-                .flat_map(|v| [v.last_message_id, v.last_non_activity_message_id])
-                .flatten()
-                .collect(),
-        );
-        let display_ids: HashMap<ConversationId, i64> =
-            list.iter().map(|v| (v.id, v.display_id)).collect();
-        let msgs = messages::list_by_ids(c, &msg_ids).await?;
-        let msg_map: HashMap<MessageId, MessageView> = self
-            .message_views(c, msgs, &display_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.message.id, m))
-            .collect();
-        let windowed: Vec<ConversationId> = list
-            .iter()
-            .filter(|v| {
-                inbox_map
-                    .get(&v.inbox_id)
-                    .and_then(reply_window_hours)
-                    .is_some()
-            })
-            .map(|v| v.id)
-            .collect();
-        let last_incoming: HashMap<ConversationId, Timestamp> =
-            messages::last_incoming_times(c, &windowed)
-                .await?
-                .into_iter()
-                .collect();
-        let now = self.now();
-        let mut out = Vec::with_capacity(list.len());
-        for conv in list {
-            let (Some(contact), Some(inbox)) = (
-                contacts.get(&conv.contact_id).cloned(),
-                inbox_map.get(&conv.inbox_id).cloned(),
-            ) else {
-                continue;
-            };
-            let can_reply = match reply_window_hours(&inbox) {
-                None => true,
-                Some(hours) => last_incoming
-                    .get(&conv.id)
-                    .is_some_and(|t| t.plus_seconds(hours * 3600) > now),
-            };
-            out.push(ConversationView {
-                contact,
-                contact_inbox: conv.contact_inbox_id.and_then(|id| cis.get(&id).cloned()),
-                inbox,
-                assignee: conv.assignee_id.and_then(|id| {
-                    assignees
-                        .get(&id)
-                        .cloned()
-                        .map(|u| (u, memberships.get(&id).cloned()))
-                }),
-                assignee_bot: conv
-                    .assignee_agent_bot_id
-                    .and_then(|id| bots.get(&id).cloned()),
-                team: conv.team_id.and_then(|id| team_map.get(&id).cloned()),
-                is_team_member: conv.team_id.is_some_and(|t| my_teams.contains(&t)),
-                last_message: conv
-                    .last_message_id
-                    .and_then(|id| msg_map.get(&id).cloned()),
-                last_non_activity_message: conv
-                    .last_non_activity_message_id
-                    .and_then(|id| msg_map.get(&id).cloned()),
-                can_reply,
-                conversation: conv,
-            });
-        }
-        Ok(out)
-    }
-
-    pub(crate) async fn conversation_view(
-        &self,
-        c: &mut Conn<'_>,
-        scope: &Scope,
-        conv: Conversation,
-    ) -> AppResult<ConversationView> {
-        self.conversation_views(c, scope, vec![conv])
-            .await?
-            .pop()
-            .ok_or(AppError::NotFound)
     }
 
     /// Resolves custom attribute keys of a filter through the account's definitions.
@@ -751,7 +480,8 @@ impl App {
     }
 }
 
-fn dedup<T: std::hash::Hash + Eq + Copy>(v: Vec<T>) -> Vec<T> {
+/// The values in first-seen order without repeats.
+pub(crate) fn dedup<T: std::hash::Hash + Eq + Copy>(v: Vec<T>) -> Vec<T> {
     let mut seen = HashSet::new();
     v.into_iter().filter(|x| seen.insert(*x)).collect()
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod agent_bots;
 pub mod agents;
+pub mod assignment;
 pub mod attachments;
 pub mod auth;
 pub mod bootstrap;
@@ -22,6 +23,7 @@ pub mod lifecycle;
 pub mod mailer;
 pub mod messages;
 pub mod platform;
+pub mod presentation;
 pub mod profile;
 pub mod secrets;
 pub mod teams;

@@ -177,13 +177,7 @@ impl App {
                 self.reopen_on_incoming(&mut c, conv.id, &acting, now)
                     .await?;
             }
-            let ids = HashMap::from([(conv.id, conv.display_id)]);
-            let msg = messages::get_message(&mut c, msg.id).await?;
-            let mut view = self
-                .message_views(&mut c, vec![msg], &ids)
-                .await?
-                .pop()
-                .ok_or(AppError::NotFound)?;
+            let mut view = self.message_view(&mut c, &conv, msg.id).await?;
             tx.commit().await?;
             view.echo_id = input.echo_id.clone();
             Ok(view)
@@ -194,6 +188,21 @@ impl App {
                 .await;
         }
         result
+    }
+
+    /// One message of a conversation, read again, with its sender and attachments.
+    async fn message_view(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        conv: &confab_domain::conversation::Conversation,
+        id: MessageId,
+    ) -> AppResult<MessageView> {
+        let msg = messages::get_message(c, id).await?;
+        let ids = HashMap::from([(conv.id, conv.display_id)]);
+        self.message_views(c, vec![msg], &ids)
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)
     }
 
     /// An incoming message reopens a snoozed or resolved conversation (§4.2), unless the
@@ -274,13 +283,7 @@ impl App {
             )
             .await?;
         }
-        let msg = messages::get_message(&mut c, msg.id).await?;
-        let ids = HashMap::from([(conv.id, conv.display_id)]);
-        let view = self
-            .message_views(&mut c, vec![msg], &ids)
-            .await?
-            .pop()
-            .ok_or(AppError::NotFound)?;
+        let view = self.message_view(&mut c, &conv, msg.id).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -317,13 +320,7 @@ impl App {
             now,
         )
         .await?;
-        let msg = messages::get_message(&mut c, msg.id).await?;
-        let ids = HashMap::from([(conv.id, conv.display_id)]);
-        let view = self
-            .message_views(&mut c, vec![msg], &ids)
-            .await?
-            .pop()
-            .ok_or(AppError::NotFound)?;
+        let view = self.message_view(&mut c, &conv, msg.id).await?;
         tx.commit().await?;
         self.remove_files(&keys).await;
         Ok(view)

@@ -59,8 +59,9 @@ fn leak_key(key: &str) -> &'static str {
     KNOWN.iter().find(|k| **k == key).copied().unwrap_or("id")
 }
 
-/// Rows of `table` carrying any of `titles` (or any label at all when `titles` is `None`).
-fn labelled(table: &'static str, titles: Option<&[String]>) -> Expr {
+/// Rows of `table` carrying any of `titles` (any label at all when `None`), or with `negate`,
+/// carrying none of them.
+fn labelled(table: &'static str, titles: Option<&[String]>, negate: bool) -> Expr {
     let mut sub = sea_query::Query::select();
     sub.column(("conversation_labels", "conversation_id"))
         .from("conversation_labels");
@@ -69,19 +70,12 @@ fn labelled(table: &'static str, titles: Option<&[String]>) -> Expr {
             Expr::col(("conversation_labels", "title")).is_in(t.iter().map(|v| v.to_lowercase())),
         );
     }
-    Expr::col((table, "id")).in_subquery(sub.to_owned())
-}
-
-fn not_labelled(table: &'static str, titles: Option<&[String]>) -> Expr {
-    let mut sub = sea_query::Query::select();
-    sub.column(("conversation_labels", "conversation_id"))
-        .from("conversation_labels");
-    if let Some(t) = titles {
-        sub.and_where(
-            Expr::col(("conversation_labels", "title")).is_in(t.iter().map(|v| v.to_lowercase())),
-        );
+    let id = Expr::col((table, "id"));
+    if negate {
+        id.not_in_subquery(sub.to_owned())
+    } else {
+        id.in_subquery(sub.to_owned())
     }
-    Expr::col((table, "id")).not_in_subquery(sub.to_owned())
 }
 
 fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {
@@ -89,10 +83,10 @@ fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {
     if c.data_type == DataType::Labels {
         // Labels are taggings: has any of / has none of / has any label / has no label.
         return Cond::all().add(match c.operator {
-            Operator::EqualTo => labelled(table, Some(&c.values)),
-            Operator::NotEqualTo => not_labelled(table, Some(&c.values)),
-            Operator::IsPresent => labelled(table, None),
-            _ => not_labelled(table, None),
+            Operator::EqualTo => labelled(table, Some(&c.values), false),
+            Operator::NotEqualTo => labelled(table, Some(&c.values), true),
+            Operator::IsPresent => labelled(table, None, false),
+            _ => labelled(table, None, true),
         });
     }
     if c.data_type == DataType::Integer && c.source == Source::Column {

@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use confab_app::App;
+use confab_app::assignment::{Assigned, AssignmentInput};
 use confab_app::conversations::{ConversationInput, ConversationListing, ConversationPage};
 use confab_app::domain::filter::RawCondition;
 use confab_app::domain::{ContactId, InboxId, TeamId, UserId};
-use confab_app::lifecycle::{Assigned, AssignmentInput};
 use serde_json::{Value, json};
 
 use crate::conversation_views as cv;
@@ -65,6 +65,13 @@ fn listing(params: &Params, pairs: &QueryPairs) -> ConversationListing {
     }
 }
 
+fn payload(app: &App, page: &ConversationPage) -> Vec<Value> {
+    page.conversations
+        .iter()
+        .map(|v| cv::conversation(app, v))
+        .collect()
+}
+
 fn counts4(page: &ConversationPage) -> Value {
     json!({
         "mine_count": page.counts.mine,
@@ -91,13 +98,8 @@ async fn list(
     let page = app
         .list_conversations(&scope, &listing(&params, &pairs), true)
         .await?;
-    let payload: Vec<Value> = page
-        .conversations
-        .iter()
-        .map(|v| cv::conversation(&app, v))
-        .collect();
     Ok(Json(
-        json!({ "data": { "meta": counts4(&page), "payload": payload } }),
+        json!({ "data": { "meta": counts4(&page), "payload": payload(&app, &page) } }),
     ))
 }
 
@@ -168,12 +170,9 @@ async fn filter(
         ..Default::default()
     };
     let page = app.list_conversations(&scope, &listing, true).await?;
-    let payload: Vec<Value> = page
-        .conversations
-        .iter()
-        .map(|v| cv::conversation(&app, v))
-        .collect();
-    Ok(Json(json!({ "meta": counts3(&page), "payload": payload })))
+    Ok(Json(
+        json!({ "meta": counts3(&page), "payload": payload(&app, &page) }),
+    ))
 }
 
 fn conversation_input(body: &Fields) -> ApiResult<ConversationInput> {
