@@ -26,6 +26,7 @@ pub mod platform;
 pub mod presentation;
 pub mod profile;
 pub mod secrets;
+pub mod seed;
 pub mod teams;
 pub mod transcript;
 

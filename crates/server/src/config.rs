@@ -312,6 +312,24 @@ pub enum AdminCommand {
         #[arg(long)]
         account_id: Option<i64>,
     },
+    /// Create a new account filled with demo data: agents, API inboxes, teams, labels, contacts,
+    /// and conversations with 1-20 messages each in a realistic mix of statuses, priorities,
+    /// assignees and labels. Prints the account id and its access tokens as JSON. Used by
+    /// `confab-bench`; fast enough for millions of conversations.
+    Seed {
+        /// Number of conversations.
+        #[arg(long, default_value = "10000")]
+        conversations: u64,
+        /// Number of agents (besides the account's administrator).
+        #[arg(long, default_value = "10")]
+        agents: usize,
+        /// Number of API inboxes.
+        #[arg(long, default_value = "3")]
+        inboxes: usize,
+        /// Seed of the random generator (the same seed gives the same data).
+        #[arg(long, default_value = "1")]
+        seed: u64,
+    },
 }
 
 #[cfg(test)]

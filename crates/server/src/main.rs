@@ -92,6 +92,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                     Ok(())
                 }
+                AdminCommand::Seed {
+                    conversations,
+                    agents,
+                    inboxes,
+                    seed,
+                } => {
+                    let report = app
+                        .seed(&confab_app::seed::SeedOptions {
+                            conversations,
+                            agents,
+                            inboxes,
+                            seed,
+                        })
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    out(&serde_json::to_string(&report)?);
+                    Ok(())
+                }
             };
             store.close().await;
             result

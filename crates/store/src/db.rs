@@ -154,6 +154,27 @@ impl Conn<'_> {
         })
     }
 
+    /// Runs generated SQL text (one or more statements, values already rendered as literals)
+    /// without preparing or caching it. Bulk loading only.
+    pub async fn execute_raw(&mut self, sql: String) -> Result<(), StoreError> {
+        let sql = AssertSqlSafe(sql);
+        match self {
+            Conn::SqlitePool(p) => {
+                sqlx::raw_sql(sql).execute(*p).await?;
+            }
+            Conn::PgPool(p) => {
+                sqlx::raw_sql(sql).execute(*p).await?;
+            }
+            Conn::Sqlite(c) => {
+                sqlx::raw_sql(sql).execute(&mut **c).await?;
+            }
+            Conn::Pg(c) => {
+                sqlx::raw_sql(sql).execute(&mut **c).await?;
+            }
+        };
+        Ok(())
+    }
+
     /// An `INSERT … RETURNING id`, returning the new id.
     pub async fn insert_returning_id(
         &mut self,

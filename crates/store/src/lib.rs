@@ -21,6 +21,7 @@ pub mod messages;
 pub mod platform;
 pub mod schema;
 pub mod search;
+pub mod seed;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -171,23 +172,54 @@ impl Store {
     }
 }
 
-#[cfg(any(test, feature = "test-util"))]
 impl Store {
-    /// Creates a database on a PostgreSQL server (test support only).
-    async fn create_database(&self, name: &str) -> Result<(), StoreError> {
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    /// Creates a database on a PostgreSQL server (tests and the benchmark make throwaway ones).
+    pub async fn create_database(&self, name: &str) -> Result<(), StoreError> {
+        self.database_ddl("CREATE DATABASE", name).await
+    }
+
+    /// Drops a database on a PostgreSQL server, disconnecting its sessions.
+    pub async fn drop_database(&self, name: &str) -> Result<(), StoreError> {
+        self.database_ddl("DROP DATABASE IF EXISTS", name).await
+    }
+
+    async fn database_ddl(&self, verb: &str, name: &str) -> Result<(), StoreError> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(StoreError::Config(format!("invalid database name {name}")));
         }
+        let suffix = if verb.starts_with("DROP") {
+            " WITH (FORCE)"
+        } else {
+            ""
+        };
         match &self.pool {
             Pool::Postgres(p) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                sqlx::query(sqlx::AssertSqlSafe(format!("{verb} {name}{suffix}")))
                     .execute(p)
                     .await?;
                 Ok(())
             }
-            Pool::Sqlite(_) => Err(StoreError::Config(
-                "CREATE DATABASE needs PostgreSQL".into(),
-            )),
+            Pool::Sqlite(_) => Err(StoreError::Config(format!("{verb} needs PostgreSQL"))),
         }
+    }
+
+    /// The benchmark's database ceiling: one single-row `UPDATE` in its own write transaction,
+    /// through the same pool, pragmas and transaction start as every use case.
+    pub async fn probe_update(
+        &self,
+        conversation_id: i64,
+        now_micros: i64,
+    ) -> Result<(), StoreError> {
+        let stmt = sea_query::Query::update()
+            .table("conversations")
+            .value("updated_at", now_micros)
+            .and_where(sea_query::ExprTrait::eq(
+                sea_query::Expr::col("id"),
+                conversation_id,
+            ))
+            .to_owned();
+        let mut tx = self.begin().await?;
+        tx.conn().execute(&stmt).await?;
+        tx.commit().await
     }
 }

@@ -18,6 +18,7 @@ mod errors;
 mod messages;
 mod platform;
 mod search_and_filter;
+mod seed;
 mod smtp_sink;
 mod snapshots;
 mod teams_and_labels;
