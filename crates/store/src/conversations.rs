@@ -430,7 +430,10 @@ struct CountRow {
     mine_count: i64,
 }
 
-/// The three counts in one pass over the (index-narrowed) rows.
+/// The three counts. Narrowed only by status, inbox and team (the lists agents keep open),
+/// they are sums over the trigger-kept `conversation_counts` rows: a few hundred rows however
+/// many conversations match. Any other condition (labels, text, filters, contact) counts the
+/// matching rows in one pass.
 pub async fn count_conversations(
     c: &mut Conn<'_>,
     account: AccountId,
@@ -438,6 +441,16 @@ pub async fn count_conversations(
     now: Timestamp,
 ) -> Result<ConversationCounts, StoreError> {
     let me = q.me.map(|u| u.get()).unwrap_or(0);
+    let counters_cover_it = q.contact.is_none()
+        && q.contact_inbox.is_none()
+        && q.labels.is_empty()
+        && q.message_text.is_none()
+        && q.search.is_none()
+        && !q.unattended
+        && q.filter.is_none();
+    if counters_cover_it {
+        return count_from_counters(c, account, q, me).await;
+    }
     // COUNT of a CASE without ELSE counts the rows where the condition holds; unlike SUM it
     // is a BIGINT on PostgreSQL too.
     let count_when = |cond: Expr| -> Expr { Func::count(Expr::case(cond, Expr::val(1i64))).into() };
@@ -452,6 +465,44 @@ pub async fn count_conversations(
             "mine_count",
         )
         .to_owned();
+    let row: CountRow = c.fetch_one(&stmt).await?;
+    Ok(ConversationCounts {
+        all: row.all_count,
+        unassigned: row.unassigned_count,
+        mine: row.mine_count,
+    })
+}
+
+async fn count_from_counters(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    q: &ConversationQuery<'_>,
+    me: i64,
+) -> Result<ConversationCounts, StoreError> {
+    // SUM is NUMERIC on PostgreSQL: cast back to BIGINT for both engines.
+    let sum = |when: &str| {
+        Expr::cust(format!(
+            "CAST(COALESCE(SUM(CASE WHEN {when} THEN n ELSE 0 END), 0) AS BIGINT)"
+        ))
+    };
+    let mut stmt = Query::select();
+    stmt.from("conversation_counts")
+        .expr_as(sum("TRUE"), "all_count")
+        .expr_as(sum("assignee_id = 0"), "unassigned_count")
+        .expr_as(sum(&format!("assignee_id = {me}")), "mine_count")
+        .and_where(Expr::col("account_id").eq(account.get()));
+    if let Some(StatusFilter::One(s)) = q.status {
+        stmt.and_where(Expr::col("status").eq(s.code()));
+    }
+    if let Some(inboxes) = q.visible_inboxes {
+        stmt.and_where(Expr::col("inbox_id").is_in(inboxes.iter().map(|i| i.get())));
+    }
+    if let Some(i) = q.inbox {
+        stmt.and_where(Expr::col("inbox_id").eq(i.get()));
+    }
+    if let Some(t) = q.team {
+        stmt.and_where(Expr::col("team_id").eq(t.get()));
+    }
     let row: CountRow = c.fetch_one(&stmt).await?;
     Ok(ConversationCounts {
         all: row.all_count,

@@ -146,3 +146,124 @@ async fn seeded_timed_snoozes_wake_up_like_live_ones() {
     let left = after.body["meta"]["all_count"].as_i64().unwrap();
     assert!(left < snoozed, "timed snoozes woke: {snoozed} -> {left}");
 }
+
+/// The list's counts come from trigger-kept counters; the filter counts the rows themselves.
+/// After every kind of change they must agree.
+async fn counts_agree(t: &TestApp, r: &SeedReport, inbox: Option<i64>) {
+    for status in ["open", "resolved", "pending", "snoozed"] {
+        let narrow = inbox.map(|i| format!("&inbox_id={i}")).unwrap_or_default();
+        let meta = t
+            .get(
+                &path(r, &format!("conversations/meta?status={status}{narrow}")),
+                &r.admin_token,
+            )
+            .await;
+        assert_eq!(meta.status, 200, "{:?}", meta.body);
+        let mut conditions = vec![
+            json!({ "attribute_key": "status", "filter_operator": "equal_to", "values": [status], "query_operator": "and" }),
+        ];
+        if let Some(i) = inbox {
+            conditions.push(json!({ "attribute_key": "inbox_id", "filter_operator": "equal_to", "values": [i], "query_operator": null }));
+        } else {
+            conditions[0]["query_operator"] = json!(null);
+        }
+        let counted = t
+            .post(
+                &path(r, "conversations/filter"),
+                &r.admin_token,
+                json!({ "payload": conditions }),
+            )
+            .await;
+        assert_eq!(counted.status, 200, "{:?}", counted.body);
+        for key in ["all_count", "unassigned_count", "mine_count"] {
+            assert_eq!(
+                meta.body["meta"][key], counted.body["meta"][key],
+                "{status} {key} (inbox {inbox:?}): counters {} vs rows {}",
+                meta.body["meta"], counted.body["meta"]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn list_counts_stay_exact_through_status_assignment_team_and_deletions() {
+    let t = TestApp::spawn().await;
+    let r = seeded(&t, 300).await;
+    counts_agree(&t, &r, None).await;
+
+    let agents = t.get(&path(&r, "agents"), &r.admin_token).await;
+    let agent_ids: Vec<i64> = agents
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    let teams = t.get(&path(&r, "teams"), &r.admin_token).await;
+    let team_id = teams.body[0]["id"].as_i64().unwrap();
+    for id in 1..=60i64 {
+        let status = ["open", "resolved", "pending", "snoozed"][(id % 4) as usize];
+        let s = t
+            .post(
+                &path(&r, &format!("conversations/{id}/toggle_status")),
+                &r.admin_token,
+                json!({ "status": status }),
+            )
+            .await;
+        assert_eq!(s.status, 200, "{:?}", s.body);
+        let assignee = if id % 3 == 0 {
+            json!(null)
+        } else {
+            json!(agent_ids[(id as usize) % agent_ids.len()])
+        };
+        let a = t
+            .post(
+                &path(&r, &format!("conversations/{id}/assignments")),
+                &r.admin_token,
+                json!({ "assignee_id": assignee }),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        if id % 5 == 0 {
+            let tm = t
+                .post(
+                    &path(&r, &format!("conversations/{id}/assignments")),
+                    &r.admin_token,
+                    json!({ "team_id": team_id }),
+                )
+                .await;
+            assert_eq!(tm.status, 200, "{:?}", tm.body);
+        }
+    }
+    counts_agree(&t, &r, None).await;
+    counts_agree(&t, &r, Some(r.inbox_ids[0])).await;
+
+    for id in 61..=70 {
+        let d = t
+            .delete(
+                &path(&r, &format!("conversations/{id}")),
+                &r.admin_token,
+                None,
+            )
+            .await;
+        assert!(d.status.is_success(), "{:?}", d.body);
+    }
+    // Deleting an inbox removes its conversations by cascade; the counters follow.
+    let d = t
+        .delete(
+            &path(&r, &format!("inboxes/{}", r.inbox_ids[1])),
+            &r.admin_token,
+            None,
+        )
+        .await;
+    assert!(d.status.is_success(), "{:?}", d.body);
+    counts_agree(&t, &r, None).await;
+    let all = t
+        .get(&path(&r, "conversations/meta?status=all"), &r.admin_token)
+        .await;
+    let left = all.body["meta"]["all_count"].as_i64().unwrap();
+    assert!(
+        left < 290,
+        "the second inbox's conversations are gone: {left}"
+    );
+}
