@@ -335,16 +335,7 @@ fn base(
         stmt.and_where(Expr::col(("conversations", "contact_inbox_id")).eq(ci.get()));
     }
     if !q.labels.is_empty() {
-        stmt.and_where(
-            Expr::col(("conversations", "id")).in_subquery(
-                Query::select()
-                    .column("conversation_id")
-                    .from("conversation_labels")
-                    .and_where(Expr::col("account_id").eq(account.get()))
-                    .and_where(Expr::col("title").is_in(q.labels.iter().cloned()))
-                    .to_owned(),
-            ),
-        );
+        stmt.and_where(filter_sql::labelled("conversations", Some(q.labels), false));
     }
     if let Some(text) = q.message_text {
         stmt.and_where(Expr::col(("conversations", "id")).in_subquery(
@@ -352,28 +343,14 @@ fn base(
         ));
     }
     if let Some(text) = q.search {
-        let pattern = format!("%{}%", filter_sql::like_escape(&text.to_lowercase()));
-        let mut contact_match = Cond::any();
-        for col in ["name", "email", "phone_number", "identifier"] {
-            contact_match = contact_match.add(
-                Func::lower(Expr::col(("contacts", col)))
-                    .like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
-            );
-        }
         let mut any =
             Cond::any()
                 .add(Expr::col(("conversations", "id")).in_subquery(
                     search::conversations_with_text(c.engine(), account, text, true),
                 ))
                 .add(
-                    Expr::col(("conversations", "contact_id")).in_subquery(
-                        Query::select()
-                            .column(("contacts", "id"))
-                            .from("contacts")
-                            .and_where(Expr::col(("contacts", "account_id")).eq(account.get()))
-                            .cond_where(contact_match)
-                            .to_owned(),
-                    ),
+                    Expr::col(("conversations", "contact_id"))
+                        .in_subquery(search::contacts_with_words(c.engine(), account, text)),
                 );
         if let Ok(n) = text.trim().trim_start_matches('#').parse::<i64>() {
             any = any.add(Expr::col(("conversations", "display_id")).eq(n));

@@ -188,9 +188,13 @@ impl Conn<'_> {
 }
 
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so the write lock is taken up
-/// front and a read-then-write never fails with `SQLITE_BUSY` halfway through.
+/// front and a read-then-write never fails with `SQLITE_BUSY` halfway through; before that it
+/// waits its turn on the store's writer queue (see `Store::begin`).
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -198,14 +202,14 @@ impl Tx {
     /// The transaction's connection.
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Sqlite(t, _) => Conn::Sqlite(t),
             Tx::Postgres(t) => Conn::Pg(t),
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())

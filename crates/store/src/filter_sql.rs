@@ -61,21 +61,21 @@ fn leak_key(key: &str) -> &'static str {
 
 /// Rows of `table` carrying any of `titles` (any label at all when `None`), or with `negate`,
 /// carrying none of them.
-fn labelled(table: &'static str, titles: Option<&[String]>, negate: bool) -> Expr {
+/// "Has one of these labels" (or any label) as a correlated `EXISTS` on the tagging's unique
+/// (conversation, title) index: a list ordered by activity probes the rows it walks instead of
+/// first collecting every tagged conversation of the label.
+pub(crate) fn labelled(table: &'static str, titles: Option<&[String]>, negate: bool) -> Expr {
     let mut sub = sea_query::Query::select();
-    sub.column(("conversation_labels", "conversation_id"))
-        .from("conversation_labels");
+    sub.expr(Expr::val(1i64))
+        .from("conversation_labels")
+        .and_where(Expr::col(("conversation_labels", "conversation_id")).equals((table, "id")));
     if let Some(t) = titles {
         sub.and_where(
             Expr::col(("conversation_labels", "title")).is_in(t.iter().map(|v| v.to_lowercase())),
         );
     }
-    let id = Expr::col((table, "id"));
-    if negate {
-        id.not_in_subquery(sub.to_owned())
-    } else {
-        id.in_subquery(sub.to_owned())
-    }
+    let exists = Expr::exists(sub.to_owned());
+    if negate { exists.not() } else { exists }
 }
 
 fn one(c: &Condition, table: &'static str, now: Timestamp) -> Cond {

@@ -30,6 +30,7 @@ pub mod users;
 pub mod testing;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -62,6 +63,10 @@ enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// SQLite has one writer at a time. Write transactions queue here, in order, instead of
+    /// in SQLite's busy handler, which sleeps up to 100 ms between retries and holds a pooled
+    /// connection while it sleeps (long tails, and readers starved of connections).
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -98,6 +103,7 @@ impl Store {
                 })?;
             Ok(Self {
                 pool: Pool::Sqlite(pool),
+                writers: Arc::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let co = PgConnectOptions::from_str(url)
@@ -114,6 +120,7 @@ impl Store {
                 })?;
             Ok(Self {
                 pool: Pool::Postgres(pool),
+                writers: Arc::default(),
             })
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
@@ -150,7 +157,10 @@ impl Store {
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p) => {
+                let turn = self.writers.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -49,6 +49,53 @@ pub fn message_matches(engine: Engine, q: &str) -> Expr {
     }
 }
 
+/// Contacts of an account whose name, email, phone number or identifier contain words starting
+/// with each word of `q` (the contacts' full-text index on either engine).
+pub fn contacts_with_words(engine: Engine, account: AccountId, q: &str) -> SelectStatement {
+    let w = words(q);
+    let mut stmt = Query::select();
+    stmt.column(("contacts", "id"))
+        .from("contacts")
+        .and_where(Expr::col(("contacts", "account_id")).eq(account.get()));
+    if w.is_empty() {
+        stmt.and_where(Expr::val(1i64).eq(0i64));
+        return stmt;
+    }
+    match engine {
+        Engine::Sqlite => {
+            let fts: Vec<String> = w.iter().map(|t| format!("\"{t}\"*")).collect();
+            stmt.and_where(
+                Expr::col(("contacts", "id")).in_subquery(
+                    Query::select()
+                        .column("rowid")
+                        .from("contacts_fts")
+                        .and_where(
+                            Expr::col("contacts_fts")
+                                .binary(BinOper::Custom("MATCH"), Expr::val(fts.join(" "))),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        Engine::Postgres => {
+            let tsq: Vec<String> = w.iter().map(|t| format!("{t}:*")).collect();
+            // The expression of the contacts_words_idx index, verbatim.
+            stmt.and_where(
+                Expr::cust(
+                    "to_tsvector('simple', regexp_replace(lower(coalesce(\"contacts\".\"name\", '') || ' ' || coalesce(\"contacts\".\"email\", '') || ' ' || coalesce(\"contacts\".\"phone_number\", '') || ' ' || coalesce(\"contacts\".\"identifier\", '')), '[^[:alnum:]]+', ' ', 'g'))",
+                )
+                .binary(
+                    BinOper::Custom("@@"),
+                    Func::cust("to_tsquery")
+                        .arg(Expr::cust("'simple'"))
+                        .arg(tsq.join(" & ")),
+                ),
+            );
+        }
+    }
+    stmt
+}
+
 /// `SELECT conversation_id FROM messages WHERE <content matches q>` within an account;
 /// `public_only` keeps incoming and outgoing messages (no notes, no activity).
 pub fn conversations_with_text(

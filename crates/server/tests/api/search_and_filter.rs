@@ -194,6 +194,18 @@ async fn search_finds_conversations_by_contact_name_and_email() {
         vec![f.bob_note, f.bob_parcel]
     );
     assert_eq!(by_email["meta"]["all_count"], 2);
+
+    // Contacts are found by the start of any word of their name or email (indexed, no scan).
+    let by_prefix = get_ok(&app, &acc(&t, "/conversations/search?q=STON"), &t.admin).await;
+    assert_eq!(
+        sorted(display_ids(&by_prefix["payload"])),
+        vec![f.bob_note, f.bob_parcel]
+    );
+    let nothing = get_ok(&app, &acc(&t, "/conversations/search?q=tone"), &t.admin).await;
+    assert_eq!(
+        nothing["meta"]["all_count"], 0,
+        "inside a word is not a word start"
+    );
 }
 
 #[tokio::test]
