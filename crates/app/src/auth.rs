@@ -106,7 +106,12 @@ impl App {
             return Err(AppError::InvalidToken);
         }
         let mut c = self.store().conn();
-        let stored = tokens::find_by_digest(&mut c, &self.secret().digest(token))
+        let digest = self.secret().digest(token);
+        // Users first: one joined statement for the common case.
+        if let Some(user) = tokens::find_user_by_digest(&mut c, &digest).await? {
+            return Ok(Principal::User(user));
+        }
+        let stored = tokens::find_by_digest(&mut c, &digest)
             .await?
             .ok_or(AppError::InvalidToken)?;
         let found = match stored.owner {
@@ -146,27 +151,34 @@ impl App {
     /// active; a user must be a member; a bot must belong to the account or serve one of its inboxes.
     pub async fn scope(&self, principal: &Principal, account_id: AccountId) -> AppResult<Scope> {
         let mut c = self.store().conn();
-        let account = accounts::find_account(&mut c, account_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let actor = match principal {
+        let (account, actor) = match principal {
             Principal::User(user) => {
-                let membership = accounts::find_account_user(&mut c, account_id, user.id)
-                    .await?
-                    .ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
-                Actor::User {
+                let (account, membership) =
+                    accounts::find_account_with_membership(&mut c, account_id, user.id)
+                        .await?
+                        .ok_or(AppError::NotFound)?;
+                let membership =
+                    membership.ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
+                let actor = Actor::User {
                     user: user.clone(),
                     membership,
-                }
+                };
+                (account, actor)
             }
             Principal::AgentBot(bot) => {
+                let account = accounts::find_account(&mut c, account_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
                 let own = bot.account_id == Some(account_id);
                 if !own && !agent_bots::is_connected_to_account(&mut c, bot.id, account_id).await? {
                     return Err(AppError::Forbidden(messages::BOT_NOT_IN_ACCOUNT));
                 }
-                Actor::AgentBot(bot.clone())
+                (account, Actor::AgentBot(bot.clone()))
             }
             Principal::PlatformApp(_) => {
+                accounts::find_account(&mut c, account_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
                 return Err(AppError::Forbidden(messages::BOT_NOT_ALLOWED));
             }
         };

@@ -1,10 +1,10 @@
 //! First start on an empty database: one account, one administrator, one platform app.
 
+use confab_domain::Role;
 use confab_domain::account::Account;
 use confab_domain::platform::{Permissible, PlatformApp};
 use confab_domain::user::User;
-use confab_domain::{AccountStatus, Role};
-use confab_store::accounts::{self, NewAccount};
+use confab_store::accounts;
 use confab_store::platform;
 use confab_store::tokens::OwnerKind;
 use confab_store::users::{self, NewUser};
@@ -49,21 +49,9 @@ impl App {
         }
         let password = format!("{}-{}", secrets::random_alnum(12), secrets::random_alnum(6));
         let hash = secrets::hash_password(password.clone()).await?;
-        let account_id = accounts::insert_account(
-            &mut tx.conn(),
-            &NewAccount {
-                name: "Confab".into(),
-                locale: "en".into(),
-                domain: None,
-                support_email: None,
-                status: AccountStatus::Active,
-                features: crate::platform::default_features(),
-                limits: Value::Object(Default::default()),
-                custom_attributes: Value::Object(Default::default()),
-            },
-            now,
-        )
-        .await?;
+        let account_id =
+            accounts::insert_account(&mut tx.conn(), &crate::platform::new_account("Confab"), now)
+                .await?;
         let user_id = users::insert_user(
             &mut tx.conn(),
             &NewUser {

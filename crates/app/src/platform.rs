@@ -635,6 +635,20 @@ pub(crate) fn check_url(url: Option<&str>, field: &str, errors: &mut ValidationE
     }
 }
 
+/// A new active account with the default features and nothing else set.
+pub fn new_account(name: &str) -> confab_store::accounts::NewAccount {
+    confab_store::accounts::NewAccount {
+        name: name.to_owned(),
+        locale: "en".into(),
+        domain: None,
+        support_email: None,
+        status: AccountStatus::Active,
+        features: default_features(),
+        limits: Value::Object(Default::default()),
+        custom_attributes: Value::Object(Default::default()),
+    }
+}
+
 /// The features a new account starts with.
 pub fn default_features() -> Value {
     serde_json::json!({

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use confab_domain::account::Account;
-use confab_domain::{AccountId, AccountStatus, ConversationId, Role, UserId};
+use confab_domain::{AccountId, ConversationId, Role, UserId};
 use confab_store::seed::{
     self, ContactInboxRow, ContactRow, ConversationRow, IdBase, JobRow, MessageRow, SeedBatch,
 };
@@ -202,16 +202,7 @@ impl App {
         let mut tx = self.store().begin().await?;
         let account_id = accounts::insert_account(
             &mut tx.conn(),
-            &accounts::NewAccount {
-                name: "Seeded demo".into(),
-                locale: "en".into(),
-                domain: None,
-                support_email: None,
-                status: AccountStatus::Active,
-                features: crate::platform::default_features(),
-                limits: Value::Object(Default::default()),
-                custom_attributes: Value::Object(Default::default()),
-            },
+            &crate::platform::new_account("Seeded demo"),
             now,
         )
         .await?;
@@ -400,6 +391,33 @@ impl Generator {
         (id, ci, inbox)
     }
 
+    /// Appends a message; returns its id.
+    fn message(
+        &mut self,
+        b: &mut SeedBatch,
+        (conversation_id, inbox_id): (i64, i64),
+        (message_type, private): (i16, bool),
+        content: String,
+        (sender_type, sender_id): (Option<i16>, Option<i64>),
+        created_at: i64,
+    ) -> i64 {
+        let id = self.next.message;
+        self.next.message += 1;
+        b.messages.push(MessageRow {
+            id,
+            conversation_id,
+            inbox_id,
+            message_type,
+            status: 0,
+            private,
+            content,
+            sender_type,
+            sender_id,
+            created_at,
+        });
+        id
+    }
+
     fn conversation(&mut self, b: &mut SeedBatch) {
         let now = self.world.now;
         // Conversations arrive over the past year in id order, as in a live database; most are
@@ -475,20 +493,14 @@ impl Generator {
                 (Some(2), Some(self.world.agents[agent].0.get()))
             };
             let content = sentence(r);
-            let mid = self.next.message;
-            self.next.message += 1;
-            b.messages.push(MessageRow {
-                id: mid,
-                conversation_id: id,
-                inbox_id: inbox,
-                message_type: kind,
-                status: 0,
-                private,
+            let mid = self.message(
+                b,
+                (id, inbox),
+                (kind, private),
                 content,
-                sender_type: sender.0,
-                sender_id: sender.1,
-                created_at: at.min(now),
-            });
+                sender,
+                at.min(now),
+            );
             if kind == 0 {
                 unread += 1;
                 waiting_since.get_or_insert(at);
@@ -506,20 +518,15 @@ impl Generator {
             let who = assignee.map_or("Automation System".to_owned(), |a| {
                 self.world.agents[a].1.clone()
             });
-            let mid = self.next.message;
-            self.next.message += 1;
-            b.messages.push(MessageRow {
-                id: mid,
-                conversation_id: id,
-                inbox_id: inbox,
-                message_type: 2,
-                status: 0,
-                private: false,
-                content: format!("Conversation was marked resolved by {who}"),
-                sender_type: None,
-                sender_id: None,
-                created_at: at.min(now),
-            });
+            let content = format!("Conversation was marked resolved by {who}");
+            let mid = self.message(
+                b,
+                (id, inbox),
+                (2, false),
+                content,
+                (None, None),
+                at.min(now),
+            );
             last_id = Some(mid);
             waiting_since = None;
         }

@@ -484,7 +484,8 @@ async fn with_peak_memory<T>(pid: Option<u32>, work: impl Future<Output = T>) ->
 }
 
 /// Single-row update transactions per second, straight to the database with the server's own
-/// pool settings, from as many tasks as there are connections.
+/// pool settings and durability: from one task on SQLite (one writer at a time: more writers only
+/// add lock waits), from as many tasks as there are connections on PostgreSQL.
 async fn db_ceiling(store: &Store, opts: &RunOpts, rows: i64) -> anyhow::Result<f64> {
     let warmup = Duration::from_secs_f64(opts.warmup);
     let duration = Duration::from_secs_f64(opts.duration);
@@ -492,7 +493,11 @@ async fn db_ceiling(store: &Store, opts: &RunOpts, rows: i64) -> anyhow::Result<
     let (from, until) = (start + warmup, start + warmup + duration);
     let count = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..opts.connections {
+    let writers = match store.engine() {
+        confab_store::Engine::Sqlite => 1,
+        confab_store::Engine::Postgres => opts.connections,
+    };
+    for _ in 0..writers {
         let (store, count) = (store.clone(), count.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(rand::random());

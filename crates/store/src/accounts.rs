@@ -145,6 +145,74 @@ pub async fn delete_account(c: &mut Conn<'_>, id: AccountId) -> Result<(), Store
     Ok(())
 }
 
+/// An account and, when the user is a member, the membership: what entering an account needs,
+/// in one statement.
+pub async fn find_account_with_membership(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    user: UserId,
+) -> Result<Option<(Account, Option<AccountUser>)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Joined {
+        #[sqlx(flatten)]
+        account: Account,
+        member_id: Option<i64>,
+        member_role: Option<i16>,
+        member_availability: Option<i16>,
+        member_auto_offline: Option<bool>,
+        member_inviter_id: Option<i64>,
+        member_active_at: Option<Timestamp>,
+        member_created_at: Option<Timestamp>,
+        member_updated_at: Option<Timestamp>,
+    }
+    let mut stmt = Query::select();
+    for col in ACCOUNT_COLUMNS {
+        stmt.column(("accounts", col));
+    }
+    for col in [
+        "id",
+        "role",
+        "availability",
+        "auto_offline",
+        "inviter_id",
+        "active_at",
+        "created_at",
+        "updated_at",
+    ] {
+        stmt.expr_as(
+            Expr::col(("account_users", col)),
+            sea_query::Alias::new(format!("member_{col}")),
+        );
+    }
+    stmt.from("accounts")
+        .left_join(
+            "account_users",
+            Expr::col(("account_users", "account_id"))
+                .equals(("accounts", "id"))
+                .and(Expr::col(("account_users", "user_id")).eq(user.get())),
+        )
+        .and_where(Expr::col(("accounts", "id")).eq(account.get()));
+    let Some(row) = c.fetch_optional::<Joined>(&stmt).await? else {
+        return Ok(None);
+    };
+    let membership = match (row.member_id, row.member_created_at, row.member_updated_at) {
+        (Some(id), Some(created_at), Some(updated_at)) => Some(AccountUser {
+            id: confab_domain::AccountUserId(id),
+            account_id: account,
+            user_id: user,
+            role: Role::from_code(row.member_role.unwrap_or_default()),
+            availability: Availability::from_code(row.member_availability.unwrap_or_default()),
+            auto_offline: row.member_auto_offline.unwrap_or(true),
+            inviter_id: row.member_inviter_id,
+            active_at: row.member_active_at,
+            created_at,
+            updated_at,
+        }),
+        _ => None,
+    };
+    Ok(Some((row.account, membership)))
+}
+
 const ACCOUNT_USER_COLUMNS: [&str; 10] = [
     "id",
     "account_id",

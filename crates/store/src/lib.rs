@@ -228,8 +228,7 @@ impl Store {
                 conversation_id,
             ))
             .to_owned();
-        let mut tx = self.begin().await?;
-        tx.conn().execute(&stmt).await?;
-        tx.commit().await
+        self.conn().execute(&stmt).await?;
+        Ok(())
     }
 }

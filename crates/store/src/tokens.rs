@@ -99,6 +99,25 @@ pub async fn find_by_digest(
         .and_then(to_stored))
 }
 
+/// The user a token belongs to, in one statement (the look-up behind almost every request).
+pub async fn find_user_by_digest(
+    c: &mut Conn<'_>,
+    digest: &str,
+) -> Result<Option<confab_domain::user::User>, StoreError> {
+    let mut stmt = Query::select();
+    for col in crate::users::USER_COLUMNS {
+        stmt.column(("users", col));
+    }
+    stmt.from("access_tokens")
+        .inner_join(
+            "users",
+            Expr::col(("users", "id")).equals(("access_tokens", "owner_id")),
+        )
+        .and_where(Expr::col(("access_tokens", "token_digest")).eq(digest))
+        .and_where(Expr::col(("access_tokens", "owner_type")).eq(OwnerKind::User.as_str()));
+    c.fetch_optional(&stmt).await
+}
+
 /// The token of an owner, if it has one.
 pub async fn find_by_owner(
     c: &mut Conn<'_>,
