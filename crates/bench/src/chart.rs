@@ -66,7 +66,8 @@ pub fn draw(results: &Path, out: &Path, connections: usize) -> anyhow::Result<us
         .map(|(engine, by_size)| {
             let mut series = Series::new();
             for (size, r) in by_size {
-                for s in r.scenarios {
+                // A scenario that completed no request in its window has no latency to draw.
+                for s in r.scenarios.into_iter().filter(|s| s.requests > 0) {
                     series
                         .entry(s.scenario)
                         .or_default()
