@@ -66,6 +66,11 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub no_migrate: bool,
 
+    /// Largest number of database connections. Default: 8 on SQLite (one writer at a time;
+    /// readers in parallel), 16 on PostgreSQL.
+    #[arg(long, env = "CONFAB_DB_POOL_SIZE", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub db_pool_size: Option<u32>,
+
     /// Use `synchronous=FULL` on SQLite: every commit survives power loss, at some write speed.
     #[arg(long, env = "CONFAB_SQLITE_FULL_SYNC", global = true)]
     pub sqlite_full_sync: bool,
@@ -348,6 +353,14 @@ mod tests {
         };
         assert_eq!(serve.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(cli.global.database_url, "sqlite://x.db");
+    }
+
+    #[test]
+    fn the_pool_size_is_the_engine_default_unless_given_and_at_least_one() {
+        assert_eq!(parse(&["migrate"]).unwrap().global.db_pool_size, None);
+        let cli = parse(&["--db-pool-size", "4", "serve"]).unwrap();
+        assert_eq!(cli.global.db_pool_size, Some(4));
+        assert!(parse(&["--db-pool-size", "0"]).is_err());
     }
 
     #[test]

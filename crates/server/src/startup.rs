@@ -90,7 +90,7 @@ pub async fn open_store(opts: &GlobalOpts) -> anyhow::Result<Store> {
         &opts.database_url,
         &ConnectOptions {
             sqlite_full_sync: opts.sqlite_full_sync,
-            ..Default::default()
+            max_connections: opts.db_pool_size,
         },
     )
     .await
