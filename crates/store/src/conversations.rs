@@ -466,7 +466,15 @@ async fn count_from_counters(
     stmt.from("conversation_counts")
         .expr_as(sum("TRUE"), "all_count")
         .expr_as(sum("assignee_id = 0"), "unassigned_count")
-        .expr_as(sum(&format!("assignee_id = {me}")), "mine_count")
+        // 0 stands for "unassigned" in the counters; a caller who is no user has no "mine".
+        .expr_as(
+            sum(&if me > 0 {
+                format!("assignee_id = {me}")
+            } else {
+                "FALSE".to_owned()
+            }),
+            "mine_count",
+        )
         .and_where(Expr::col("account_id").eq(account.get()));
     if let Some(StatusFilter::One(s)) = q.status {
         stmt.and_where(Expr::col("status").eq(s.code()));
