@@ -165,21 +165,18 @@ impl App {
                 };
                 (account, actor)
             }
-            Principal::AgentBot(bot) => {
+            other => {
                 let account = accounts::find_account(&mut c, account_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
+                let Principal::AgentBot(bot) = other else {
+                    return Err(AppError::Forbidden(messages::BOT_NOT_ALLOWED));
+                };
                 let own = bot.account_id == Some(account_id);
                 if !own && !agent_bots::is_connected_to_account(&mut c, bot.id, account_id).await? {
                     return Err(AppError::Forbidden(messages::BOT_NOT_IN_ACCOUNT));
                 }
                 (account, Actor::AgentBot(bot.clone()))
-            }
-            Principal::PlatformApp(_) => {
-                accounts::find_account(&mut c, account_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                return Err(AppError::Forbidden(messages::BOT_NOT_ALLOWED));
             }
         };
         if account.status == AccountStatus::Suspended {

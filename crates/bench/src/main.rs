@@ -164,21 +164,11 @@ fn main() -> ExitCode {
 
 /// Whether `GET /api` answers 200 on a new connection.
 pub(crate) async fn probe_api(addr: SocketAddr) -> bool {
-    let Ok(Ok(stream)) = tokio::time::timeout(
-        Duration::from_millis(200),
-        tokio::net::TcpStream::connect(addr),
-    )
-    .await
+    let Ok(Ok(mut sender)) =
+        tokio::time::timeout(Duration::from_millis(200), load::connect(addr)).await
     else {
         return false;
     };
-    let io = hyper_util::rt::TokioIo::new(stream);
-    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(io).await else {
-        return false;
-    };
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
     let Ok(req) = hyper::Request::get("/api")
         .header(hyper::header::HOST, addr.to_string())
         .body(http_body_util::Full::new(bytes::Bytes::new()))

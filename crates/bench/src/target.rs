@@ -218,17 +218,19 @@ pub struct Memory {
 
 pub fn memory(pid: u32) -> Memory {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
     Memory {
-        rss_kb: field("VmRSS:"),
-        peak_kb: field("VmHWM:"),
+        rss_kb: proc_number(&text, "VmRSS:"),
+        peak_kb: proc_number(&text, "VmHWM:"),
     }
+}
+
+/// The first number after `name` in a `/proc` text of `Name: value unit` lines (0 if absent).
+pub fn proc_number(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Resets the peak resident size the kernel keeps for a process (Linux `clear_refs` 5).

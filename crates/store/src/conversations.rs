@@ -309,25 +309,8 @@ fn base(
     now: Timestamp,
 ) -> SelectStatement {
     let mut stmt = Query::select();
-    stmt.from("conversations")
-        .and_where(Expr::col(("conversations", "account_id")).eq(account.get()));
-    match q.status {
-        Some(StatusFilter::One(s)) => {
-            stmt.and_where(Expr::col(("conversations", "status")).eq(s.code()));
-        }
-        Some(StatusFilter::All) | None => {}
-    }
-    if let Some(inboxes) = q.visible_inboxes {
-        stmt.and_where(
-            Expr::col(("conversations", "inbox_id")).is_in(inboxes.iter().map(|i| i.get())),
-        );
-    }
-    if let Some(i) = q.inbox {
-        stmt.and_where(Expr::col(("conversations", "inbox_id")).eq(i.get()));
-    }
-    if let Some(t) = q.team {
-        stmt.and_where(Expr::col(("conversations", "team_id")).eq(t.get()));
-    }
+    stmt.from("conversations");
+    narrow_by_place(&mut stmt, "conversations", account, q);
     if let Some(ct) = q.contact {
         stmt.and_where(Expr::col(("conversations", "contact_id")).eq(ct.get()));
     }
@@ -368,6 +351,29 @@ fn base(
         stmt.cond_where(filter_sql::condition(f, "conversations", now));
     }
     stmt
+}
+
+/// Account, status, inboxes and team: the conditions a conversation row and a
+/// `conversation_counts` row share (same column names in both tables).
+fn narrow_by_place(
+    stmt: &mut SelectStatement,
+    table: &'static str,
+    account: AccountId,
+    q: &ConversationQuery<'_>,
+) {
+    stmt.and_where(Expr::col((table, "account_id")).eq(account.get()));
+    if let Some(StatusFilter::One(s)) = q.status {
+        stmt.and_where(Expr::col((table, "status")).eq(s.code()));
+    }
+    if let Some(inboxes) = q.visible_inboxes {
+        stmt.and_where(Expr::col((table, "inbox_id")).is_in(inboxes.iter().map(|i| i.get())));
+    }
+    if let Some(i) = q.inbox {
+        stmt.and_where(Expr::col((table, "inbox_id")).eq(i.get()));
+    }
+    if let Some(t) = q.team {
+        stmt.and_where(Expr::col((table, "team_id")).eq(t.get()));
+    }
 }
 
 fn narrow_by_assignee(stmt: &mut SelectStatement, q: &ConversationQuery<'_>) {
@@ -474,20 +480,8 @@ async fn count_from_counters(
                 "FALSE".to_owned()
             }),
             "mine_count",
-        )
-        .and_where(Expr::col("account_id").eq(account.get()));
-    if let Some(StatusFilter::One(s)) = q.status {
-        stmt.and_where(Expr::col("status").eq(s.code()));
-    }
-    if let Some(inboxes) = q.visible_inboxes {
-        stmt.and_where(Expr::col("inbox_id").is_in(inboxes.iter().map(|i| i.get())));
-    }
-    if let Some(i) = q.inbox {
-        stmt.and_where(Expr::col("inbox_id").eq(i.get()));
-    }
-    if let Some(t) = q.team {
-        stmt.and_where(Expr::col("team_id").eq(t.get()));
-    }
+        );
+    narrow_by_place(&mut stmt, "conversation_counts", account, q);
     let row: CountRow = c.fetch_one(&stmt).await?;
     Ok(ConversationCounts {
         all: row.all_count,

@@ -9,7 +9,6 @@
 
 use std::time::{Duration, Instant};
 
-use confab_domain::account::Account;
 use confab_domain::{AccountId, Role, UserId};
 use confab_store::seed::{self, IdBase, SeedBatch};
 use confab_store::tokens::OwnerKind;
@@ -23,7 +22,7 @@ use crate::error::AppResult;
 use crate::inboxes::{InboxInput, MemberChange};
 use crate::labels::LabelInput;
 use crate::teams::TeamInput;
-use crate::{Actor, App, Scope, secrets};
+use crate::{App, Principal, Scope, secrets};
 
 mod generator;
 use generator::{FIRST_NAMES, Generator, LAST_NAMES, Totals, World};
@@ -235,21 +234,11 @@ impl App {
             accounts::upsert_account_user(&mut tx.conn(), account_id, id, role, None, now).await?;
             people.push((id, name, token));
         }
-        let account: Account = accounts::get_account(&mut tx.conn(), account_id).await?;
         let admin = users::get_user(&mut tx.conn(), people[0].0).await?;
-        let membership = accounts::find_account_user(&mut tx.conn(), account_id, admin.id)
-            .await?
-            .ok_or(crate::AppError::NotFound)?;
         tx.commit().await?;
         let admin_email = admin.email.clone();
         let (_, _, admin_token) = people.remove(0);
-        let scope = Scope {
-            account,
-            actor: Actor::User {
-                user: admin,
-                membership,
-            },
-        };
+        let scope = self.scope(&Principal::User(admin), account_id).await?;
         Ok((scope, admin_email, admin_token, people))
     }
 
