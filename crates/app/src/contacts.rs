@@ -6,7 +6,7 @@ use confab_domain::contact::{Contact, ContactInbox, ContactSort};
 use confab_domain::filter::{self, RawCondition};
 use confab_domain::inbox::Inbox;
 use confab_domain::validation::{is_valid_e164, is_valid_email};
-use confab_domain::{ContactId, InboxId, ValidationErrors};
+use confab_domain::{AccountId, ContactId, InboxId, ValidationErrors};
 use confab_store::contacts::{self, ContactChanges, ContactKey, ContactQuery, NewContact};
 use confab_store::{Conn, StoreError, inboxes};
 use serde_json::Value;
@@ -67,14 +67,15 @@ fn merge(base: &Value, patch: &Value) -> Value {
     Value::Object(out)
 }
 
-struct CleanContact {
-    name: Option<String>,
-    email: Option<Option<String>>,
-    phone_number: Option<Option<String>>,
-    identifier: Option<Option<String>>,
+/// A contact's fields, trimmed and checked; blank means cleared.
+pub(crate) struct CleanContact {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone_number: Option<Option<String>>,
+    pub identifier: Option<Option<String>>,
 }
 
-fn clean(input: &ContactInput) -> AppResult<CleanContact> {
+pub(crate) fn clean(input: &ContactInput) -> AppResult<CleanContact> {
     let mut errors = ValidationErrors::new();
     let email = blank_to_none(input.email.clone()).map(|o| o.map(|e| e.to_lowercase()));
     if let Some(Some(e)) = &email
@@ -110,9 +111,9 @@ fn clean(input: &ContactInput) -> AppResult<CleanContact> {
 }
 
 /// Names the unique keys another contact of the account already holds.
-async fn taken_fields(
+pub(crate) async fn taken_fields(
     c: &mut Conn<'_>,
-    scope: &Scope,
+    account: AccountId,
     me: Option<ContactId>,
     cc: &CleanContact,
 ) -> AppResult<ValidationErrors> {
@@ -123,7 +124,7 @@ async fn taken_fields(
         ("identifier", ContactKey::Identifier, &cc.identifier),
     ] {
         if let Some(Some(v)) = value
-            && let Some(other) = contacts::find_contact_by(c, scope.account_id(), key, v).await?
+            && let Some(other) = contacts::find_contact_by(c, account, key, v).await?
             && Some(other.id) != me
         {
             errors.add(field, "has already been taken");
@@ -246,7 +247,7 @@ impl App {
             ),
             None => None,
         };
-        taken_fields(&mut tx.conn(), scope, None, &cc)
+        taken_fields(&mut tx.conn(), scope.account_id(), None, &cc)
             .await?
             .into_result()?;
         let new = NewContact {
@@ -268,7 +269,7 @@ impl App {
         {
             Err(StoreError::UniqueViolation) => {
                 return Err(AppError::Invalid(
-                    taken_fields(&mut self.store().conn(), scope, None, &cc).await?,
+                    taken_fields(&mut self.store().conn(), scope.account_id(), None, &cc).await?,
                 ));
             }
             other => other?,
@@ -279,7 +280,7 @@ impl App {
                     .source_id
                     .clone()
                     .filter(|s| !s.trim().is_empty())
-                    .unwrap_or_else(secrets::random_uuid);
+                    .unwrap_or_else(secrets::new_source_id);
                 let ci = match contacts::insert_contact_inbox(
                     &mut tx.conn(),
                     id,
@@ -317,7 +318,7 @@ impl App {
         let contact = contacts::find_contact(&mut tx.conn(), scope.account_id(), id)
             .await?
             .ok_or(AppError::NotFound)?;
-        taken_fields(&mut tx.conn(), scope, Some(id), &cc)
+        taken_fields(&mut tx.conn(), scope.account_id(), Some(id), &cc)
             .await?
             .into_result()?;
         let ch = ContactChanges {
@@ -338,7 +339,8 @@ impl App {
         match contacts::update_contact(&mut tx.conn(), id, &ch, self.now()).await {
             Err(StoreError::UniqueViolation) => {
                 return Err(AppError::Invalid(
-                    taken_fields(&mut self.store().conn(), scope, Some(id), &cc).await?,
+                    taken_fields(&mut self.store().conn(), scope.account_id(), Some(id), &cc)
+                        .await?,
                 ));
             }
             other => other?,
@@ -400,7 +402,7 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let source = source_id
             .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(secrets::random_uuid);
+            .unwrap_or_else(secrets::new_source_id);
         let ci = match contacts::insert_contact_inbox(
             &mut tx.conn(),
             id,

@@ -367,7 +367,7 @@ impl App {
                                 &mut c,
                                 contact_id,
                                 inbox.id,
-                                &secrets::random_uuid(),
+                                &secrets::new_source_id(),
                                 false,
                                 &secrets::random_alnum(24),
                                 now,

@@ -27,6 +27,9 @@ pub enum AppError {
     /// A plan limit of the account is reached (402).
     #[error("{0}")]
     LimitExceeded(String),
+    /// Too many requests of one kind in a window; `retry_after` seconds until the next fits.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: i64 },
     /// Something broke; the source is logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),

@@ -62,6 +62,15 @@ impl Acting {
             is_agent_role: false,
         }
     }
+    /// The contact, acting on the customer side (public API).
+    pub fn contact(contact: &confab_domain::contact::Contact) -> Self {
+        Self {
+            kind: ActorKind::Contact(contact.name.clone()),
+            user: None,
+            bot: None,
+            is_agent_role: false,
+        }
+    }
     /// The name activity texts use, when someone acts.
     pub fn name(&self) -> Option<String> {
         match &self.kind {
@@ -333,6 +342,9 @@ impl App {
                 now,
             )
             .await?;
+            if to == ConversationStatus::Resolved {
+                self.send_csat_survey_tx(c, conv, now).await?;
+            }
         } else if conv.snoozed_until != snooze {
             let attrs = changed(
                 "snoozed_until",

@@ -191,7 +191,7 @@ impl App {
     }
 
     /// One message of a conversation, read again, with its sender and attachments.
-    async fn message_view(
+    pub(crate) async fn message_view(
         &self,
         c: &mut confab_store::Conn<'_>,
         conv: &confab_domain::conversation::Conversation,

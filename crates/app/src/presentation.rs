@@ -59,7 +59,7 @@ pub struct ConversationView {
 }
 
 /// What the reply window allows for an inbox (`agent_reply_time_window`, hours).
-fn reply_window_hours(inbox: &Inbox) -> Option<i64> {
+pub(crate) fn reply_window_hours(inbox: &Inbox) -> Option<i64> {
     inbox
         .channel_additional_attributes
         .as_ref()?

@@ -74,6 +74,166 @@ pub fn random_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// A new contact identity's `source_id`: 128 random bits written as a UUID (every bit random,
+/// so not a version-4 UUID, whose version and variant fix 6 bits). It is the customer side's
+/// only credential, so it must not be guessable.
+pub fn new_source_id() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    uuid::Uuid::from_bytes(bytes).to_string()
+}
+
+/// Checks an identity-verification hash: the hex HMAC-SHA256 of `identifier` keyed with the
+/// inbox's `hmac_token`, compared in constant time (either hex case).
+pub fn identifier_hash_matches(hmac_token: &str, identifier: &str, hash: &str) -> bool {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(hmac_token.as_bytes()) else {
+        return false;
+    };
+    mac.update(identifier.as_bytes());
+    let expected = hex::encode(mac.finalize().into_bytes());
+    constant_time_eq(&expected, &hash.trim().to_ascii_lowercase())
+}
+
+/// A friendly random name for a contact who gave none ("misty-river-482"), as upstream's
+/// Haikunator does.
+pub fn haiku_name() -> String {
+    const ADJECTIVES: &[&str] = &[
+        "autumn",
+        "hidden",
+        "bitter",
+        "misty",
+        "silent",
+        "empty",
+        "dry",
+        "dark",
+        "summer",
+        "icy",
+        "delicate",
+        "quiet",
+        "white",
+        "cool",
+        "spring",
+        "winter",
+        "patient",
+        "twilight",
+        "dawn",
+        "crimson",
+        "wispy",
+        "weathered",
+        "blue",
+        "billowing",
+        "broken",
+        "cold",
+        "damp",
+        "falling",
+        "frosty",
+        "green",
+        "long",
+        "late",
+        "lingering",
+        "bold",
+        "little",
+        "morning",
+        "muddy",
+        "old",
+        "red",
+        "rough",
+        "still",
+        "small",
+        "sparkling",
+        "shy",
+        "wandering",
+        "withered",
+        "wild",
+        "black",
+        "young",
+        "holy",
+        "solitary",
+        "fragrant",
+        "aged",
+        "snowy",
+        "proud",
+        "floral",
+        "restless",
+        "divine",
+        "polished",
+        "ancient",
+        "purple",
+        "lively",
+        "nameless",
+    ];
+    const NOUNS: &[&str] = &[
+        "waterfall",
+        "river",
+        "breeze",
+        "moon",
+        "rain",
+        "wind",
+        "sea",
+        "morning",
+        "snow",
+        "lake",
+        "sunset",
+        "pine",
+        "shadow",
+        "leaf",
+        "dawn",
+        "glitter",
+        "forest",
+        "hill",
+        "cloud",
+        "meadow",
+        "sun",
+        "glade",
+        "bird",
+        "brook",
+        "butterfly",
+        "bush",
+        "dew",
+        "dust",
+        "field",
+        "fire",
+        "flower",
+        "firefly",
+        "feather",
+        "grass",
+        "haze",
+        "mountain",
+        "night",
+        "pond",
+        "darkness",
+        "snowflake",
+        "silence",
+        "sound",
+        "sky",
+        "shape",
+        "surf",
+        "thunder",
+        "violet",
+        "water",
+        "wildflower",
+        "wave",
+        "resonance",
+        "wood",
+        "dream",
+        "cherry",
+        "tree",
+        "fog",
+        "frost",
+        "voice",
+        "paper",
+        "frog",
+        "smoke",
+        "star",
+    ];
+    let mut rng = rand::rng();
+    format!(
+        "{}-{}-{}",
+        ADJECTIVES[rng.random_range(0..ADJECTIVES.len())],
+        NOUNS[rng.random_range(0..NOUNS.len())],
+        rng.random_range(1000..10000)
+    )
+}
+
 /// Hashes a password with argon2id off the async threads.
 pub async fn hash_password(password: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || {
@@ -110,6 +270,26 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifier_hashes_are_hex_hmac_sha256_of_the_identifier() {
+        // HMAC-SHA256(key = "key", msg = "The quick brown fox jumps over the lazy dog").
+        let msg = "The quick brown fox jumps over the lazy dog";
+        let hash = "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
+        assert!(identifier_hash_matches("key", msg, hash));
+        assert!(identifier_hash_matches("key", msg, &hash.to_uppercase()));
+        assert!(!identifier_hash_matches("other", msg, hash));
+        assert!(!identifier_hash_matches("key", "another identifier", hash));
+        assert!(!identifier_hash_matches("key", msg, &hash[..63]));
+    }
+
+    #[test]
+    fn source_ids_are_uuid_shaped_and_distinct() {
+        let a = new_source_id();
+        assert_eq!(a.len(), 36);
+        assert!(uuid::Uuid::parse_str(&a).is_ok());
+        assert_ne!(a, new_source_id());
+    }
 
     #[test]
     fn tokens_are_24_chars_and_depend_on_the_secret() {

@@ -61,4 +61,6 @@ id_type!(
     CustomFilterId,
     /// A durable job.
     JobId,
+    /// A contact's answer to a CSAT survey.
+    CsatResponseId,
 );

@@ -8,6 +8,7 @@ pub mod account;
 pub mod agent_bot;
 pub mod contact;
 pub mod conversation;
+pub mod csat;
 #[cfg(feature = "db")]
 mod db;
 pub mod filter;

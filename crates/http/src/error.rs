@@ -62,6 +62,21 @@ impl ApiError {
                 AppError::LimitExceeded(msg) => {
                     (StatusCode::PAYMENT_REQUIRED, json!({ "error": msg }))
                 }
+                AppError::RateLimited {
+                    message,
+                    retry_after,
+                } => {
+                    let mut res = (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        axum::Json(json!({ "error": message, "retry_after": retry_after })),
+                    )
+                        .into_response();
+                    res.headers_mut().insert(
+                        axum::http::header::RETRY_AFTER,
+                        axum::http::HeaderValue::from(retry_after.max(1)),
+                    );
+                    return res;
+                }
                 AppError::Internal(err) => {
                     tracing::error!(error = ?err, "request failed");
                     (

@@ -6,6 +6,7 @@ pub mod conversation_views;
 pub mod error;
 pub mod extract;
 pub mod platform;
+pub mod public;
 pub mod views;
 
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(chatwoot::router())
         .merge(platform::router())
+        .merge(public::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| {

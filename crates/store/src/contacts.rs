@@ -419,6 +419,36 @@ pub async fn touch_activity(
     Ok(())
 }
 
+/// Marks an identity as proven by identity verification (it then sees every conversation of
+/// its contact in the inbox). Never reset, as upstream.
+pub async fn set_hmac_verified(
+    c: &mut Conn<'_>,
+    id: ContactInboxId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("contact_inboxes")
+        .value("hmac_verified", true)
+        .value("updated_at", now.as_micros())
+        .and_where(Expr::col("id").eq(id.get()))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Locks an identity's row until the transaction ends (PostgreSQL; SQLite writers are
+/// serialised anyway), so decisions about it (the creation rate limit) see each other.
+pub async fn lock_contact_inbox(c: &mut Conn<'_>, id: ContactInboxId) -> Result<(), StoreError> {
+    let stmt = Query::select()
+        .column("id")
+        .from("contact_inboxes")
+        .and_where(Expr::col("id").eq(id.get()))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    let _: Option<(i64,)> = c.fetch_optional(&stmt).await?;
+    Ok(())
+}
+
 /// A contact identity of any inbox of an account by its source id.
 pub async fn find_contact_inbox_in_account(
     c: &mut Conn<'_>,

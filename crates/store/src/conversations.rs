@@ -172,6 +172,55 @@ pub async fn last_of_contact_inbox(
     c.fetch_optional(&stmt).await
 }
 
+/// Whose conversations the customer side lists: one identity's, or (verified) every
+/// conversation of the contact in the inbox.
+#[derive(Debug, Clone, Copy)]
+pub enum CustomerScope {
+    Identity(ContactInboxId),
+    Contact { contact: ContactId, inbox: InboxId },
+}
+
+/// The newest `limit` conversations of a customer, oldest first.
+pub async fn list_of_customer(
+    c: &mut Conn<'_>,
+    scope: CustomerScope,
+    limit: u64,
+) -> Result<Vec<Conversation>, StoreError> {
+    let mut stmt = select();
+    match scope {
+        CustomerScope::Identity(ci) => {
+            stmt.and_where(Expr::col(("conversations", "contact_inbox_id")).eq(ci.get()));
+        }
+        CustomerScope::Contact { contact, inbox } => {
+            stmt.and_where(Expr::col(("conversations", "contact_id")).eq(contact.get()))
+                .and_where(Expr::col(("conversations", "inbox_id")).eq(inbox.get()));
+        }
+    }
+    stmt.order_by(("conversations", "id"), Order::Desc)
+        .limit(limit);
+    let mut rows: Vec<Conversation> = c.fetch_all(&stmt).await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// How many conversations an identity opened since `since` (the creation rate limit), and the
+/// creation time of the oldest of them (when the window frees a slot).
+pub async fn created_since(
+    c: &mut Conn<'_>,
+    contact_inbox: ContactInboxId,
+    since: Timestamp,
+) -> Result<(i64, Option<Timestamp>), StoreError> {
+    let stmt = Query::select()
+        .expr(Func::count(Expr::col("id")))
+        .expr(Func::min(Expr::col("created_at")))
+        .from("conversations")
+        .and_where(Expr::col("contact_inbox_id").eq(contact_inbox.get()))
+        .and_where(Expr::col("created_at").gte(since.as_micros()))
+        .to_owned();
+    let (n, oldest): (i64, Option<i64>) = c.fetch_one(&stmt).await?;
+    Ok((n, oldest.map(Timestamp::from_micros)))
+}
+
 /// Changes to a conversation; `None` leaves a column alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
 pub struct ConversationChanges {

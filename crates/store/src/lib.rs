@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod agent_bots;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod custom_attributes;
 pub mod custom_filters;
 mod db;

@@ -185,6 +185,73 @@ pub async fn list_messages(
     Ok(rows)
 }
 
+/// Every public message (no private notes, no activity) of some conversations, oldest first:
+/// what the customer side shows inside a conversation.
+pub async fn public_messages_of(
+    c: &mut Conn<'_>,
+    conversations: &[ConversationId],
+) -> Result<Vec<Message>, StoreError> {
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = select()
+        .and_where(
+            Expr::col(("messages", "conversation_id")).is_in(conversations.iter().map(|i| i.get())),
+        )
+        .and_where(Expr::col(("messages", "private")).eq(false))
+        .and_where(Expr::col(("messages", "message_type")).ne(MessageType::Activity.code()))
+        .order_by(("messages", "id"), Order::Asc)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// Marks the messages a contact has now seen as read: those sent to them (not incoming) up to
+/// `upto` that are still `sent` or `delivered`. Returns their ids.
+pub async fn mark_read_upto(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+    upto: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<MessageId>, StoreError> {
+    let pending = [MessageStatus::Sent.code(), MessageStatus::Delivered.code()];
+    let find = Query::select()
+        .column("id")
+        .from("messages")
+        .and_where(Expr::col("conversation_id").eq(conversation.get()))
+        .and_where(Expr::col("message_type").ne(MessageType::Incoming.code()))
+        .and_where(Expr::col("status").is_in(pending))
+        .and_where(Expr::col("created_at").lte(upto.as_micros()))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    let ids: Vec<(i64,)> = c.fetch_all(&find).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::update()
+        .table("messages")
+        .value("status", MessageStatus::Read.code())
+        .value("updated_at", now.as_micros())
+        .and_where(Expr::col("id").is_in(ids.iter().map(|(i,)| *i)))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(ids.into_iter().map(|(i,)| MessageId(i)).collect())
+}
+
+/// The first message of a content type in a conversation (its CSAT survey).
+pub async fn first_of_content_type(
+    c: &mut Conn<'_>,
+    conversation: ConversationId,
+    content_type: ContentType,
+) -> Result<Option<Message>, StoreError> {
+    let stmt = select()
+        .and_where(Expr::col(("messages", "conversation_id")).eq(conversation.get()))
+        .and_where(Expr::col(("messages", "content_type")).eq(content_type.code()))
+        .order_by(("messages", "id"), Order::Asc)
+        .limit(1)
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}
+
 /// How many messages a conversation received since `since` (the flood guard).
 pub async fn count_since(
     c: &mut Conn<'_>,

@@ -97,7 +97,7 @@ impl Generator {
             id: ci,
             contact_id: id,
             inbox_id: inbox,
-            source_id: secrets::random_uuid(),
+            source_id: secrets::new_source_id(),
             pubsub_token: secrets::random_alnum(24),
             created_at: at,
         });

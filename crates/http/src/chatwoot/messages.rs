@@ -59,9 +59,9 @@ async fn list(
 
 /// A message body: JSON (or form) fields, or multipart with files under `attachments[]`.
 /// File sizes are checked while streaming, so an oversized upload is refused early.
-struct MessageBody {
-    fields: Fields,
-    files: Vec<Upload>,
+pub(crate) struct MessageBody {
+    pub fields: Fields,
+    pub files: Vec<Upload>,
 }
 
 impl FromRequest<App> for MessageBody {

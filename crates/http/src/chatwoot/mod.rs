@@ -6,6 +6,7 @@ mod agents;
 mod auth;
 mod contacts;
 mod conversations;
+mod csat_survey_responses;
 mod custom_attribute_definitions;
 mod custom_filters;
 mod inboxes;
@@ -17,6 +18,7 @@ mod teams;
 pub(crate) use agent_bots::input as agent_bot_input;
 use axum::Router;
 use confab_app::App;
+pub(crate) use messages::MessageBody;
 
 /// Every Application API route.
 pub fn router() -> Router<App> {
@@ -29,6 +31,7 @@ pub fn router() -> Router<App> {
         .merge(agent_bots::router())
         .merge(contacts::router())
         .merge(conversations::router())
+        .merge(csat_survey_responses::router())
         .merge(messages::router())
         .merge(teams::router())
         .merge(labels::router())
