@@ -115,3 +115,63 @@ async fn conversation_shapes_match_the_snapshots() {
         ".meta.contact.id" => "[id]", ".meta.assignee.id" => "[id]"
     });
 }
+
+#[tokio::test]
+async fn public_api_shapes_match_the_snapshots() {
+    use crate::public::{conversations_path, customer, public, public_inbox, say};
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Shapes").await;
+    let (_, inbox, _) = public_inbox(&app, &t, "Shape inbox").await;
+    let info = public(&app, Method::GET, &format!("/inboxes/{inbox}"), None).await;
+    insta::assert_json_snapshot!("public_inbox", info.body, { ".identifier" => "[identifier]" });
+    let me = customer(
+        &app,
+        &inbox,
+        json!({ "name": "Shape", "email": "shape@x.test", "identifier": "u-1" }),
+    )
+    .await;
+    insta::assert_json_snapshot!("public_contact", me, {
+        ".id" => "[id]", ".source_id" => "[source]", ".pubsub_token" => "[token]"
+    });
+    let source = me["source_id"].as_str().unwrap().to_owned();
+    let conv = public(
+        &app,
+        Method::POST,
+        &conversations_path(&inbox, &source),
+        Some(json!({})),
+    )
+    .await
+    .body;
+    let id = conv["id"].as_i64().unwrap();
+    say(&app, &inbox, &source, id, "Where is my order?").await;
+    app.post(
+        &acc(&t, &format!("/conversations/{id}/messages")),
+        &t.admin,
+        json!({ "content": "It ships today." }),
+    )
+    .await;
+    let shown = public(
+        &app,
+        Method::GET,
+        &format!("{}/{id}", conversations_path(&inbox, &source)),
+        None,
+    )
+    .await
+    .body;
+    insta::assert_json_snapshot!("public_conversation", shown, {
+        ".uuid" => "[uuid]", ".inbox_id" => "[id]", ".**.account_id" => "[id]",
+        ".contact.id" => "[id]", ".messages[].id" => "[id]", ".messages[].sender.id" => "[id]"
+    });
+    let updated = public(
+        &app,
+        Method::PATCH,
+        &format!("/inboxes/{inbox}/contacts/{source}"),
+        Some(json!({ "name": "Shape Two" })),
+    )
+    .await
+    .body;
+    insta::assert_json_snapshot!("public_contact_update", updated, {
+        ".id" => "[id]", ".account_id" => "[id]"
+    });
+}
