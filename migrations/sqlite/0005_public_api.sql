@@ -23,3 +23,5 @@ CREATE INDEX conversations_contact_inbox_idx ON conversations (contact_inbox_id,
 
 -- The CSAT surveys sent (content_type 9 = input_csat), for the metrics, without the other messages.
 CREATE INDEX messages_csat_idx ON messages (account_id, created_at) WHERE content_type = 9;
+-- A conversation's survey (sent once; looked up on every resolve and by the survey page).
+CREATE INDEX messages_csat_conversation_idx ON messages (conversation_id, id) WHERE content_type = 9;

@@ -98,6 +98,9 @@ pub struct Ids<T>(pub T);
 impl<T: DeserializeOwned + Send> FromRequestParts<App> for Ids<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        if path_has_nul(parts) {
+            return Err(AppError::NotFound.into());
+        }
         Path::<T>::from_request_parts(parts, app)
             .await
             .map(|p| Ids(p.0))
@@ -112,7 +115,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
-        Ok(Params(form_urlencoded_pairs(q).into_iter().collect()))
+        let pairs = form_urlencoded_pairs(q);
+        if pairs
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::BadRequest(
+                "Query parameters must not contain NUL characters".into(),
+            ));
+        }
+        Ok(Params(pairs.into_iter().collect()))
     }
 }
 
@@ -152,6 +164,21 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether any text in a JSON value holds a NUL character (PostgreSQL cannot store one).
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
+/// Whether a request path holds an encoded NUL (no record can match it).
+pub(crate) fn path_has_nul(parts: &Parts) -> bool {
+    parts.uri.path().contains("%00")
+}
+
 /// A request body as a JSON object: JSON, or a flat form, or nothing (an empty object).
 /// Malformed JSON is a 400, an oversized body a 413, both with a JSON body.
 pub struct Body(pub Fields);
@@ -181,6 +208,11 @@ impl FromRequest<App> for Body {
             serde_json::from_slice(&bytes)
                 .map_err(|e| ApiError::BadRequest(format!("Malformed JSON body: {e}")))?
         };
+        if has_nul(&value) {
+            return Err(ApiError::BadRequest(
+                "Text in the request body must not contain NUL characters".into(),
+            ));
+        }
         match value {
             Value::Object(map) => Ok(Body(Fields(map))),
             _ => Err(ApiError::BadRequest(

@@ -185,21 +185,34 @@ pub async fn list_messages(
     Ok(rows)
 }
 
-/// Every public message (no private notes, no activity) of some conversations, oldest first:
-/// what the customer side shows inside a conversation.
+/// The newest `per_conversation` public messages (no private notes, no activity) of each of
+/// some conversations, oldest first: what the customer side shows inside a conversation.
 pub async fn public_messages_of(
     c: &mut Conn<'_>,
     conversations: &[ConversationId],
+    per_conversation: u64,
 ) -> Result<Vec<Message>, StoreError> {
     if conversations.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = select()
-        .and_where(
-            Expr::col(("messages", "conversation_id")).is_in(conversations.iter().map(|i| i.get())),
+    let ranked = Query::select()
+        .column("id")
+        .expr_as(
+            Expr::cust("ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY id DESC)"),
+            "rn",
         )
-        .and_where(Expr::col(("messages", "private")).eq(false))
-        .and_where(Expr::col(("messages", "message_type")).ne(MessageType::Activity.code()))
+        .from("messages")
+        .and_where(Expr::col("conversation_id").is_in(conversations.iter().map(|i| i.get())))
+        .and_where(Expr::col("private").eq(false))
+        .and_where(Expr::col("message_type").ne(MessageType::Activity.code()))
+        .to_owned();
+    let newest = Query::select()
+        .column("id")
+        .from_subquery(ranked, "ranked")
+        .and_where(Expr::col("rn").lte(per_conversation))
+        .to_owned();
+    let stmt = select()
+        .and_where(Expr::col(("messages", "id")).in_subquery(newest))
         .order_by(("messages", "id"), Order::Asc)
         .to_owned();
     c.fetch_all(&stmt).await
@@ -214,26 +227,18 @@ pub async fn mark_read_upto(
     now: Timestamp,
 ) -> Result<Vec<MessageId>, StoreError> {
     let pending = [MessageStatus::Sent.code(), MessageStatus::Delivered.code()];
-    let find = Query::select()
-        .column("id")
-        .from("messages")
-        .and_where(Expr::col("conversation_id").eq(conversation.get()))
-        .and_where(Expr::col("message_type").ne(MessageType::Incoming.code()))
-        .and_where(Expr::col("status").is_in(pending))
-        .and_where(Expr::col("created_at").lte(upto.as_micros()))
-        .order_by("id", Order::Asc)
-        .to_owned();
-    let ids: Vec<(i64,)> = c.fetch_all(&find).await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let stmt = Query::update()
         .table("messages")
         .value("status", MessageStatus::Read.code())
         .value("updated_at", now.as_micros())
-        .and_where(Expr::col("id").is_in(ids.iter().map(|(i,)| *i)))
+        .and_where(Expr::col("conversation_id").eq(conversation.get()))
+        .and_where(Expr::col("message_type").ne(MessageType::Incoming.code()))
+        .and_where(Expr::col("status").is_in(pending))
+        .and_where(Expr::col("created_at").lte(upto.as_micros()))
+        .returning_col("id")
         .to_owned();
-    c.execute(&stmt).await?;
+    let mut ids: Vec<(i64,)> = c.fetch_all(&stmt).await?;
+    ids.sort_unstable();
     Ok(ids.into_iter().map(|(i,)| MessageId(i)).collect())
 }
 
@@ -243,9 +248,13 @@ pub async fn first_of_content_type(
     conversation: ConversationId,
     content_type: ContentType,
 ) -> Result<Option<Message>, StoreError> {
+    // A literal, so the planner can use a partial index on the content type (the CSAT one).
     let stmt = select()
         .and_where(Expr::col(("messages", "conversation_id")).eq(conversation.get()))
-        .and_where(Expr::col(("messages", "content_type")).eq(content_type.code()))
+        .and_where(Expr::cust(format!(
+            "messages.content_type = {}",
+            content_type.code()
+        )))
         .order_by(("messages", "id"), Order::Asc)
         .limit(1)
         .to_owned();

@@ -30,6 +30,10 @@ pub const NEW_CONVERSATIONS_WINDOW_SECS: i64 = 12 * 3600;
 /// bound, and each one carries all its messages.
 pub const CUSTOMER_CONVERSATIONS_LIMIT: u64 = 100;
 
+/// A conversation shown to the customer carries its newest public messages, at most this many
+/// (upstream: all; older ones page through `…/messages?before=`).
+pub const EMBEDDED_MESSAGES: u64 = 100;
+
 /// A conversation as the customer sees it: its public messages and its contact.
 #[derive(Debug, Clone)]
 pub struct CustomerConversation {
@@ -80,7 +84,7 @@ impl App {
         let ids: Vec<ConversationId> = list.iter().map(|c| c.id).collect();
         let display: HashMap<ConversationId, i64> =
             list.iter().map(|c| (c.id, c.display_id)).collect();
-        let msgs = messages::public_messages_of(c, &ids).await?;
+        let msgs = messages::public_messages_of(c, &ids, EMBEDDED_MESSAGES).await?;
         let mut by_conv: HashMap<ConversationId, Vec<MessageView>> = HashMap::new();
         for view in self.message_views(c, msgs, &display).await? {
             by_conv
@@ -122,6 +126,21 @@ impl App {
             conversations::list_of_customer(&mut c, customer.scope(), CUSTOMER_CONVERSATIONS_LIMIT)
                 .await?;
         self.customer_views(&mut c, &customer.contact, list).await
+    }
+
+    /// Whether the customer may reach this conversation (404 if not): checked before a
+    /// message body with files is read.
+    pub async fn public_conversation_exists(
+        &self,
+        inbox_identifier: &str,
+        source_id: &str,
+        display_id: i64,
+    ) -> AppResult<()> {
+        let mut c = self.store().conn();
+        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
+        self.customer_conversation(&mut c, &customer, display_id)
+            .await
+            .map(|_| ())
     }
 
     /// `GET …/conversations/:id`.

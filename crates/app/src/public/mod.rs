@@ -32,6 +32,19 @@ use crate::{App, secrets};
 const HMAC_FAILED: &str = "HMAC failed: Invalid Identifier Hash Provided";
 const IDENTIFIER_MISMATCH: &str = "HMAC failed: Identifier does not match contact";
 
+/// Largest contact `custom_attributes` the customer side may leave behind, as JSON bytes.
+const MAX_CUSTOM_ATTRIBUTES_BYTES: usize = 64 * 1024;
+
+fn check_custom_attributes(v: Option<&Value>) -> AppResult<()> {
+    if v.is_some_and(|v| v.to_string().len() > MAX_CUSTOM_ATTRIBUTES_BYTES) {
+        return Err(AppError::invalid(
+            "custom_attributes",
+            "is too large (maximum is 64 KB)",
+        ));
+    }
+    Ok(())
+}
+
 /// Longest `source_id` a client may choose.
 const MAX_SOURCE_ID_CHARS: usize = 255;
 
@@ -180,6 +193,7 @@ impl App {
         input: &CustomerContactInput,
     ) -> AppResult<Customer> {
         let cc = clean(&input.as_contact_input(true))?;
+        check_custom_attributes(input.custom_attributes.as_ref())?;
         let source = input
             .source_id
             .as_deref()
@@ -376,14 +390,16 @@ impl App {
             .await?
             .into_result()?;
         let keep_blank = |v: &Option<Option<String>>| v.clone().filter(|o| o.is_some());
+        let custom_attributes = input
+            .custom_attributes
+            .as_ref()
+            .map(|p| deep_merge(&contact.custom_attributes, p));
+        check_custom_attributes(custom_attributes.as_ref())?;
         let ch = ContactChanges {
             name: cc.name.clone().filter(|n| !n.is_empty()),
             email: keep_blank(&cc.email),
             phone_number: keep_blank(&cc.phone_number),
-            custom_attributes: input
-                .custom_attributes
-                .as_ref()
-                .map(|p| deep_merge(&contact.custom_attributes, p)),
+            custom_attributes,
             ..Default::default()
         };
         match contacts::update_contact(&mut c, contact.id, &ch, now).await {

@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use confab_app::App;
 use confab_app::csat::{CsatQuery, CsatResponseView};
+use confab_app::domain::csat::valid_rating;
 use confab_app::domain::{InboxId, TeamId, Timestamp, UserId};
 use serde_json::{Value, json};
 
@@ -51,7 +52,7 @@ fn query(q: &QueryPairs) -> ApiResult<CsatQuery> {
         Some(r) => Some(
             i16::try_from(r)
                 .ok()
-                .filter(|r| (1..=5).contains(r))
+                .filter(|r| valid_rating(i64::from(*r)))
                 .ok_or_else(|| ApiError::field("rating", "must be from 1 to 5"))?,
         ),
     };

@@ -103,6 +103,13 @@ impl FromRequest<App> for MessageBody {
                 if key != "attachments" {
                     continue;
                 }
+                // Counted before a byte of the file is read.
+                if files.len() >= confab_app::domain::message::MAX_ATTACHMENTS {
+                    return Err(ApiError::field(
+                        "attachments",
+                        "are too many (maximum is 15 per message)",
+                    ));
+                }
                 let mime = field
                     .content_type()
                     .unwrap_or("application/octet-stream")
@@ -123,12 +130,6 @@ impl FromRequest<App> for MessageBody {
                         ));
                     }
                     bytes.extend_from_slice(&chunk);
-                }
-                if files.len() >= confab_app::domain::message::MAX_ATTACHMENTS {
-                    return Err(ApiError::field(
-                        "attachments",
-                        "are too many (maximum is 15 per message)",
-                    ));
                 }
                 files.push(Upload {
                     file_name,

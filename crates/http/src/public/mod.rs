@@ -4,7 +4,7 @@
 
 mod views;
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -66,6 +66,9 @@ struct Ids<T>(T);
 impl<T: DeserializeOwned + Send> FromRequestParts<App> for Ids<T> {
     type Rejection = OuterApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        if crate::extract::path_has_nul(parts) {
+            return Err(confab_app::AppError::NotFound.into());
+        }
         Path::<T>::from_request_parts(parts, app)
             .await
             .map(|p| Ids(p.0))
@@ -205,8 +208,11 @@ async fn list_messages(
 async fn create_message(
     State(app): State<App>,
     Ids((inbox, source, id)): Ids<Conversation>,
-    body: MessageBody,
+    req: Request,
 ) -> OuterResult<Json<Value>> {
+    // The credentials are checked before a byte of a (possibly large) body is read.
+    app.public_conversation_exists(&inbox, &source, id).await?;
+    let body = MessageBody::from_request(req, &app).await?;
     let f = &body.fields;
     let input = CustomerMessage {
         content: f.raw_string("content")?,

@@ -148,8 +148,17 @@ async fn resolving_sends_one_survey_and_the_answer_is_listed_for_administrators(
 #[tokio::test]
 async fn the_survey_page_answers_by_conversation_uuid_for_fourteen_days() {
     let app = TestApp::spawn().await;
+    // Another account's conversation first, so internal ids and display ids differ.
+    let first = app.tenant("First").await;
+    let (_, first_inbox, _) = public_inbox(&app, &first, "Theirs").await;
+    let first_source = customer(&app, &first_inbox, json!({})).await["source_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    open(&app, &first_inbox, &first_source).await;
     let t = app.tenant("Acme").await;
     let (inbox, source, id) = surveyed(&app, &t, json!({})).await;
+    assert_eq!(id, 1);
     resolve(&app, &t, id).await;
     let conv = public(
         &app,
@@ -166,6 +175,8 @@ async fn the_survey_page_answers_by_conversation_uuid_for_fourteen_days() {
     assert_eq!(show.body["csat_survey_response"], Value::Null);
     assert_eq!(show.body["display_type"], "emoji");
     assert_eq!(show.body["inbox_name"], "Website");
+    // The survey page names the internal conversation id, as upstream.
+    assert_eq!(show.body["conversation_id"], 2);
     let sent = surveys(&app, &inbox, &source, id).await;
     assert_eq!(sent[0]["content"], "Please rate the conversation");
     assert_eq!(show.body["id"], sent[0]["id"]);
@@ -199,6 +210,9 @@ async fn the_survey_page_answers_by_conversation_uuid_for_fourteen_days() {
         ok.body["csat_survey_response"]["assigned_agent_id"],
         t.agent_id
     );
+    assert_eq!(ok.body["csat_survey_response"]["conversation_id"], 2);
+    let listed = app.get(&acc(&t, "/csat_survey_responses"), &t.admin).await;
+    assert_eq!(listed.body[0]["conversation_id"], 1);
 
     app.clock.advance_seconds(15 * 86_400);
     let late = public(

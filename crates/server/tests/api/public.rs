@@ -575,6 +575,14 @@ async fn a_contact_never_reaches_another_contacts_or_inboxs_conversations() {
         .to_owned();
     let id = open(&app, &inbox, &ann).await["id"].as_i64().unwrap();
     assert_eq!(say(&app, &inbox, &ann, id, "secret").await.status, 200);
+    // A client-chosen source id may exist in two inboxes; each names its own identity.
+    let twin = customer(
+        &app,
+        &inbox2,
+        json!({ "source_id": ann, "name": "Ann's twin" }),
+    )
+    .await;
+    assert_eq!(twin["source_id"], ann.as_str());
     let msg_id = {
         let r = public(
             &app,
@@ -633,8 +641,19 @@ async fn a_contact_never_reaches_another_contacts_or_inboxs_conversations() {
             None,
         ),
         (
+            Method::POST,
+            format!("{}/{id}/messages", conversations_path(&inbox2, &ann)),
+            Some(json!({ "content": "hi" })),
+        ),
+        (
             Method::GET,
-            format!("/inboxes/{inbox2}/contacts/{ann}"),
+            format!("{}/{id}/messages", conversations_path(&inbox2, &ann)),
+            None,
+        ),
+        // An encoded NUL never matches anything (and never reaches the database).
+        (
+            Method::GET,
+            format!("{}/{id}", conversations_path(&inbox, "a%00b")),
             None,
         ),
         (
@@ -985,4 +1004,78 @@ async fn a_customer_sends_files_and_submits_form_values() {
     .await;
     assert_eq!(bad.status, 422);
     assert_eq!(bad.body["attributes"], json!(["submitted_values"]));
+}
+
+#[tokio::test]
+async fn a_conversation_carries_its_newest_hundred_public_messages() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
+    let source = customer(&app, &inbox, json!({})).await["source_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
+    for i in 0..101 {
+        assert_eq!(
+            say(&app, &inbox, &source, id, &format!("m{i}"))
+                .await
+                .status,
+            200
+        );
+    }
+    let other = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
+    say(&app, &inbox, &source, other, "elsewhere").await;
+    let list = public(
+        &app,
+        Method::GET,
+        &conversations_path(&inbox, &source),
+        None,
+    )
+    .await;
+    let first = list.body[0]["messages"].as_array().unwrap();
+    assert_eq!(first.len(), 100);
+    assert_eq!(first[0]["content"], "m1");
+    assert_eq!(first[99]["content"], "m100");
+    assert_eq!(list.body[1]["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn nul_characters_and_oversized_attributes_are_refused_before_the_database() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
+    let path = format!("/inboxes/{inbox}/contacts");
+    let nul = public(
+        &app,
+        Method::POST,
+        &path,
+        Some(json!({ "name": "a\u{0}b" })),
+    )
+    .await;
+    assert_eq!(nul.status, 400, "{:?}", nul.body);
+    let big = json!({ "custom_attributes": { "notes": "x".repeat(70_000) } });
+    let r = public(&app, Method::POST, &path, Some(big)).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.body["attributes"], json!(["custom_attributes"]));
+    let me = customer(
+        &app,
+        &inbox,
+        json!({ "custom_attributes": { "a": "x".repeat(40_000) } }),
+    )
+    .await;
+    let source = me["source_id"].as_str().unwrap();
+    // Each part is small enough; merged they are not.
+    let r = public(
+        &app,
+        Method::PATCH,
+        &format!("{path}/{source}"),
+        Some(json!({ "custom_attributes": { "b": "y".repeat(40_000) } })),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let q = app
+        .get(&acc(&t, "/conversations/search?q=a%00b"), &t.admin)
+        .await;
+    assert_eq!(q.status, 400);
 }
