@@ -158,6 +158,34 @@ pub(crate) async fn connect(addr: SocketAddr) -> anyhow::Result<Sender> {
     Ok(sender)
 }
 
+/// One request on a fresh connection, for setting up a scenario: the status and the JSON body.
+pub async fn call_once(
+    addr: SocketAddr,
+    headers: &[(HeaderName, HeaderValue)],
+    call: Call,
+) -> anyhow::Result<(u16, serde_json::Value)> {
+    let mut sender = connect(addr).await?;
+    let mut req = Request::builder()
+        .method(call.method)
+        .uri(call.path)
+        .header(HOST, HeaderValue::from_str(&addr.to_string())?);
+    for (k, v) in headers {
+        req = req.header(k, v.clone());
+    }
+    let body = match call.body {
+        Some(b) => {
+            req = req.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Full::new(Bytes::from(b))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    let resp = sender.send_request(req.body(body)?).await?;
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Ok((status, json))
+}
+
 async fn worker_loop(
     spec: &LoadSpec,
     workload: Workload,

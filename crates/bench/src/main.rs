@@ -230,6 +230,7 @@ async fn run(opts: RunOpts) -> anyhow::Result<()> {
                 account_id: opts.account_id.unwrap_or(1),
                 conversations: opts.conversations as i64,
                 rare_word: opts.rare_word.clone(),
+                customer_paths: Default::default(),
             },
             token: opts.token.clone().unwrap_or_default(),
             database_url: opts.database_url.clone(),
@@ -268,6 +269,7 @@ async fn run(opts: RunOpts) -> anyhow::Result<()> {
                 account_id: seeded.account_id,
                 conversations: seeded.conversations as i64,
                 rare_word: seeded.rare_word.clone(),
+                customer_paths: Default::default(),
             },
             token: seeded.admin_token.clone(),
             database_url: Some(db.url.clone()),
@@ -333,6 +335,22 @@ async fn measure(
         None => None,
     };
 
+    let mut ctx = under.ctx.clone();
+    if scenarios.contains(&Scenario::PublicMessage) {
+        let paths = scenario::open_customer_conversations(
+            under.addr,
+            &authed.headers,
+            ctx.account_id,
+            scenario::CUSTOMERS,
+        )
+        .await?;
+        out(&format!(
+            "{} customers opened a conversation through the Public API",
+            paths.len()
+        ));
+        ctx.customer_paths = Arc::new(paths);
+    }
+
     let mut floors = Vec::new();
     let mut ceilings = Vec::new();
     let mut per_scenario: Vec<Vec<(LoadResult, u64)>> = vec![Vec::new(); scenarios.len()];
@@ -352,7 +370,7 @@ async fn measure(
         ));
         for (i, s) in scenarios.iter().enumerate() {
             let (result, peak) = with_peak_memory(under.pid, async {
-                load::run(&authed, scenario::workload(*s, under.ctx.clone())).await
+                load::run(&authed, scenario::workload(*s, ctx.clone())).await
             })
             .await;
             let result = result?;

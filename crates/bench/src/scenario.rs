@@ -1,13 +1,16 @@
 //! The scenarios: which requests a worker sends, over the seeded account.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::ValueEnum;
+use hyper::header::{HeaderName, HeaderValue};
 use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::json;
 
-use crate::load::{Call, Workload};
+use crate::load::{Call, Workload, call_once};
 
 #[derive(
     Debug,
@@ -42,11 +45,14 @@ pub enum Scenario {
     Get,
     /// An agent's day: mostly reads, some replies and status changes.
     Mixed,
+    /// A customer's message through the Public API (no token; the inbox identifier and the
+    /// contact's source id in the path), on conversations the customers opened at setup.
+    PublicMessage,
 }
 
 impl Scenario {
     /// Read-only scenarios first, so the writes do not change what the reads see.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::List,
         Scenario::ListDeep,
         Scenario::Meta,
@@ -56,6 +62,7 @@ impl Scenario {
         Scenario::Mixed,
         Scenario::ToggleStatus,
         Scenario::CreateMessage,
+        Scenario::PublicMessage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +76,7 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::Get => "get",
             Scenario::Mixed => "mixed",
+            Scenario::PublicMessage => "public_message",
         }
     }
 }
@@ -80,6 +88,9 @@ pub struct Ctx {
     /// Conversations have display ids 1..=conversations.
     pub conversations: i64,
     pub rare_word: String,
+    /// `…/messages` paths of conversations customers opened through the Public API (filled
+    /// before `public_message` runs).
+    pub customer_paths: Arc<Vec<String>>,
 }
 
 const STATUSES: [&str; 4] = ["open", "resolved", "pending", "snoozed"];
@@ -124,10 +135,60 @@ fn filter_body() -> String {
     .to_string()
 }
 
+/// Customers `public_message` writes as: enough conversations that the flood guard (200
+/// messages a minute per conversation) stays out of the way at 100k messages a minute.
+pub const CUSTOMERS: usize = 500;
+
+/// Creates `n` customers in the account's first API inbox through the Public API, each with an
+/// open conversation; returns the conversations' `…/messages` paths.
+pub async fn open_customer_conversations(
+    addr: SocketAddr,
+    agent_headers: &[(HeaderName, HeaderValue)],
+    account_id: i64,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let inboxes = format!("/api/v1/accounts/{account_id}/inboxes");
+    let (status, body) = call_once(addr, agent_headers, Call::get(inboxes)).await?;
+    let identifier = body["payload"]
+        .as_array()
+        .and_then(|list| list.iter().find_map(|i| i["inbox_identifier"].as_str()))
+        .filter(|_| status == 200)
+        .with_context(|| format!("no API inbox to write to (inboxes answered {status})"))?
+        .to_owned();
+    let base = format!("/public/api/v1/inboxes/{identifier}/contacts");
+    let mut paths = Vec::with_capacity(n);
+    for i in 0..n {
+        let contact = json!({ "name": format!("Bench customer {i}") }).to_string();
+        let (status, me) = call_once(addr, &[], Call::post(base.clone(), contact)).await?;
+        let source = me["source_id"]
+            .as_str()
+            .filter(|_| status == 200)
+            .with_context(|| format!("public contact create answered {status}: {me}"))?;
+        let conversations = format!("{base}/{source}/conversations");
+        let (status, conv) =
+            call_once(addr, &[], Call::post(conversations.clone(), "{}".into())).await?;
+        let id = conv["id"]
+            .as_i64()
+            .filter(|_| status == 200)
+            .with_context(|| format!("public conversation create answered {status}: {conv}"))?;
+        paths.push(format!("{conversations}/{id}/messages"));
+    }
+    Ok(paths)
+}
+
 /// The request generator of a scenario.
 pub fn workload(s: Scenario, ctx: Ctx) -> Workload {
     let ctx = Arc::new(ctx);
     match s {
+        Scenario::PublicMessage => Arc::new(move |r| {
+            let path = &ctx.customer_paths[r.random_range(0..ctx.customer_paths.len().max(1))];
+            let n: u32 = r.random();
+            Call::post(
+                path.clone(),
+                json!({ "content": format!("customer message {n}: is there any news?") })
+                    .to_string(),
+            )
+        }),
         Scenario::ToggleStatus => Arc::new(move |r| toggle(&ctx, r)),
         Scenario::CreateMessage => Arc::new(move |r| message(&ctx, r, "incoming")),
         Scenario::List => Arc::new(move |_| list(&ctx, 1)),
