@@ -232,7 +232,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
-        let survey = self.survey_of(&mut c, uuid).await?;
+        let mut survey = self.survey_of(&mut c, uuid).await?;
         let contact = contacts::get_contact(
             &mut c,
             survey.conversation.account_id,
@@ -249,7 +249,8 @@ impl App {
             now,
         )
         .await?;
-        let survey = self.survey_of(&mut c, uuid).await?;
+        // Only the answer changed.
+        survey.response = csat_store::find_by_message(&mut c, survey.message.id).await?;
         tx.commit().await?;
         Ok(survey)
     }

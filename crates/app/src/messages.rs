@@ -44,6 +44,47 @@ pub struct MessageList {
     pub messages: Vec<MessageView>,
 }
 
+/// What every new message must be: text within the length limit, not blank unless it carries
+/// files or is not plain text, at most 15 files.
+pub(crate) fn check_new_message(
+    content: Option<&str>,
+    attachments: usize,
+    content_type: ContentType,
+) -> AppResult<()> {
+    if content.is_some_and(|s| s.chars().count() > msg_rules::MAX_CONTENT_CHARS) {
+        return Err(AppError::invalid(
+            "content",
+            "is too long (maximum is 150000 characters)",
+        ));
+    }
+    if content.map(str::trim).unwrap_or("").is_empty()
+        && attachments == 0
+        && content_type == ContentType::Text
+    {
+        return Err(AppError::invalid("content", "can't be blank"));
+    }
+    if attachments > msg_rules::MAX_ATTACHMENTS {
+        return Err(AppError::invalid(
+            "attachments",
+            "are too many (maximum is 15 per message)",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a message to a conversation that already had its per-minute share.
+pub(crate) async fn flood_guard(
+    c: &mut confab_store::Conn<'_>,
+    conversation: ConversationId,
+    now: confab_domain::Timestamp,
+) -> AppResult<()> {
+    let recent = messages::count_since(c, conversation, now.plus_seconds(-60)).await?;
+    if recent >= msg_rules::MESSAGES_PER_MINUTE {
+        return Err(AppError::Unprocessable("Too many messages".into()));
+    }
+    Ok(())
+}
+
 impl App {
     /// `GET …/messages` (Chatwoot's MessageFinder).
     pub async fn list_messages(
@@ -99,27 +140,7 @@ impl App {
             })?,
         };
         let content = input.content.clone().filter(|s| !s.is_empty());
-        if content
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > msg_rules::MAX_CONTENT_CHARS)
-        {
-            return Err(AppError::invalid(
-                "content",
-                "is too long (maximum is 150000 characters)",
-            ));
-        }
-        if content.as_deref().map(str::trim).unwrap_or("").is_empty()
-            && input.attachments.is_empty()
-            && content_type == ContentType::Text
-        {
-            return Err(AppError::invalid("content", "can't be blank"));
-        }
-        if input.attachments.len() > msg_rules::MAX_ATTACHMENTS {
-            return Err(AppError::invalid(
-                "attachments",
-                "are too many (maximum is 15 per message)",
-            ));
-        }
+        check_new_message(content.as_deref(), input.attachments.len(), content_type)?;
         let content_attributes = match input.content_attributes.clone() {
             None | Some(Value::Null) => json!({}),
             Some(Value::String(s)) if s.trim().is_empty() => json!({}),
@@ -138,10 +159,7 @@ impl App {
             let mut tx = self.store().begin().await?;
             let mut c = tx.conn();
             let conv = self.load_conversation(&mut c, scope, display_id).await?;
-            let recent = messages::count_since(&mut c, conv.id, now.plus_seconds(-60)).await?;
-            if recent >= msg_rules::MESSAGES_PER_MINUTE {
-                return Err(AppError::Unprocessable("Too many messages".into()));
-            }
+            flood_guard(&mut c, conv.id, now).await?;
             let sender = match (input.sender_type.as_deref(), input.sender_id) {
                 (Some("AgentBot"), Some(id)) if message_type != MessageType::Incoming => {
                     let bot = agent_bots::find_agent_bot(&mut c, AgentBotId(id))

@@ -175,7 +175,7 @@ fn has_nul(v: &Value) -> bool {
 }
 
 /// Whether a request path holds an encoded NUL (no record can match it).
-pub(crate) fn path_has_nul(parts: &Parts) -> bool {
+fn path_has_nul(parts: &Parts) -> bool {
     parts.uri.path().contains("%00")
 }
 

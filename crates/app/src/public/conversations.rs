@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use confab_domain::contact::Contact;
 use confab_domain::conversation::{self as conv_rules, Conversation, ConversationStatus};
-use confab_domain::message::{self as msg_rules, ContentType, MessageType};
+use confab_domain::message::{ContentType, MessageType};
 use confab_domain::{ConversationId, MessageId};
 use confab_store::conversations::{self, CustomerScope, NewConversation};
 use confab_store::messages::{self, MessageWindow};
@@ -18,7 +18,7 @@ use crate::attachments::Upload;
 use crate::conversations::MessageView;
 use crate::error::{AppError, AppResult};
 use crate::lifecycle::{Acting, NewMessageSpec};
-use crate::messages::MESSAGES_PER_PAGE;
+use crate::messages::{MESSAGES_PER_PAGE, check_new_message, flood_guard};
 use crate::{App, secrets};
 
 /// New conversations one contact identity may open per window (upstream's widget limit).
@@ -370,26 +370,11 @@ impl App {
         input: CustomerMessage,
     ) -> AppResult<MessageView> {
         let content = input.content.clone().filter(|s| !s.is_empty());
-        if content
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > msg_rules::MAX_CONTENT_CHARS)
-        {
-            return Err(AppError::invalid(
-                "content",
-                "is too long (maximum is 150000 characters)",
-            ));
-        }
-        if content.as_deref().map(str::trim).unwrap_or("").is_empty()
-            && input.attachments.is_empty()
-        {
-            return Err(AppError::invalid("content", "can't be blank"));
-        }
-        if input.attachments.len() > msg_rules::MAX_ATTACHMENTS {
-            return Err(AppError::invalid(
-                "attachments",
-                "are too many (maximum is 15 per message)",
-            ));
-        }
+        check_new_message(
+            content.as_deref(),
+            input.attachments.len(),
+            ContentType::Text,
+        )?;
         let now = self.now();
         let stored = self.store_uploads(&input.attachments).await?;
         let result: AppResult<MessageView> = async {
@@ -399,10 +384,7 @@ impl App {
             let conv = self
                 .customer_conversation(&mut c, &customer, display_id)
                 .await?;
-            let recent = messages::count_since(&mut c, conv.id, now.plus_seconds(-60)).await?;
-            if recent >= msg_rules::MESSAGES_PER_MINUTE {
-                return Err(AppError::Unprocessable("Too many messages".into()));
-            }
+            flood_guard(&mut c, conv.id, now).await?;
             let acting = Acting::contact(&customer.contact);
             let spec = NewMessageSpec {
                 message_type: MessageType::Incoming,

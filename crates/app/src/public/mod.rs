@@ -223,8 +223,13 @@ impl App {
             && let Some(ci) = contacts::find_contact_inbox(&mut c, inbox.id, s).await?
         {
             let contact = contacts::get_contact(&mut c, account, ci.contact_id).await?;
+            let customer = Customer {
+                inbox,
+                contact_inbox: ci,
+                contact,
+            };
             let customer = self
-                .verify_customer(&mut c, inbox, ci, contact, proven.as_deref(), now)
+                .verify_customer(&mut c, customer, proven.as_deref(), now)
                 .await?;
             tx.commit().await?;
             return Ok(customer);
@@ -299,21 +304,15 @@ impl App {
     async fn verify_customer(
         &self,
         c: &mut Conn<'_>,
-        inbox: Inbox,
-        mut contact_inbox: ContactInbox,
-        contact: Contact,
+        mut customer: Customer,
         proven: Option<&str>,
         now: confab_domain::Timestamp,
     ) -> AppResult<Customer> {
-        if proves_contact(&contact, proven)? && !contact_inbox.hmac_verified {
-            contacts::set_hmac_verified(c, contact_inbox.id, now).await?;
-            contact_inbox.hmac_verified = true;
+        if proves_contact(&customer.contact, proven)? && !customer.contact_inbox.hmac_verified {
+            contacts::set_hmac_verified(c, customer.contact_inbox.id, now).await?;
+            customer.contact_inbox.hmac_verified = true;
         }
-        Ok(Customer {
-            inbox,
-            contact_inbox,
-            contact,
-        })
+        Ok(customer)
     }
 
     /// `GET …/contacts/:source_id`, with identity verification when a hash is given or the
@@ -332,20 +331,8 @@ impl App {
             return Ok(customer);
         }
         let mut tx = self.store().begin().await?;
-        let Customer {
-            inbox,
-            contact_inbox,
-            contact,
-        } = customer;
         let customer = self
-            .verify_customer(
-                &mut tx.conn(),
-                inbox,
-                contact_inbox,
-                contact,
-                proven.as_deref(),
-                self.now(),
-            )
+            .verify_customer(&mut tx.conn(), customer, proven.as_deref(), self.now())
             .await?;
         tx.commit().await?;
         Ok(customer)
@@ -369,20 +356,8 @@ impl App {
             input.identifier.as_deref(),
             input.identifier_hash.as_deref(),
         )?;
-        let Customer {
-            inbox,
-            contact_inbox,
-            contact,
-        } = customer;
         let customer = self
-            .verify_customer(
-                &mut c,
-                inbox,
-                contact_inbox,
-                contact,
-                proven.as_deref(),
-                now,
-            )
+            .verify_customer(&mut c, customer, proven.as_deref(), now)
             .await?;
         let contact = customer.contact;
         let account = contact.account_id;

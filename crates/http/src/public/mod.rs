@@ -4,7 +4,7 @@
 
 mod views;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
@@ -60,19 +60,14 @@ pub fn router() -> Router<App> {
         )
 }
 
-/// Path parameters; one that does not parse (a conversation id that is no number) is 404.
+/// Path parameters as `crate::extract::Ids` reads them, refused in the public dialect.
 struct Ids<T>(T);
 
 impl<T: DeserializeOwned + Send> FromRequestParts<App> for Ids<T> {
     type Rejection = OuterApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        if crate::extract::path_has_nul(parts) {
-            return Err(confab_app::AppError::NotFound.into());
-        }
-        Path::<T>::from_request_parts(parts, app)
-            .await
-            .map(|p| Ids(p.0))
-            .map_err(|_| confab_app::AppError::NotFound.into())
+        let crate::extract::Ids(v) = crate::extract::Ids::from_request_parts(parts, app).await?;
+        Ok(Ids(v))
     }
 }
 

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Tenant, TestApp, acc};
-use crate::public::{conversations_path, customer, open, public, public_inbox, say};
+use crate::public::{conversations_path, new_source, open, public, public_inbox, say, show};
 
 /// An inbox with surveys on (`config` as `csat_config`), a customer and an open conversation
 /// assigned to the agent: (inbox identifier, source id, conversation id).
@@ -19,10 +19,7 @@ async fn surveyed(app: &TestApp, t: &Tenant, config: Value) -> (String, String, 
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let source = customer(app, &inbox, json!({ "name": "Ann" })).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(app, &inbox, json!({ "name": "Ann" })).await;
     let id = open(app, &inbox, &source).await["id"].as_i64().unwrap();
     let r = app
         .post(
@@ -151,22 +148,13 @@ async fn the_survey_page_answers_by_conversation_uuid_for_fourteen_days() {
     // Another account's conversation first, so internal ids and display ids differ.
     let first = app.tenant("First").await;
     let (_, first_inbox, _) = public_inbox(&app, &first, "Theirs").await;
-    let first_source = customer(&app, &first_inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let first_source = new_source(&app, &first_inbox, json!({})).await;
     open(&app, &first_inbox, &first_source).await;
     let t = app.tenant("Acme").await;
     let (inbox, source, id) = surveyed(&app, &t, json!({})).await;
     assert_eq!(id, 1);
     resolve(&app, &t, id).await;
-    let conv = public(
-        &app,
-        Method::GET,
-        &format!("{}/{id}", conversations_path(&inbox, &source)),
-        None,
-    )
-    .await;
+    let conv = show(&app, &inbox, &source, id).await;
     let uuid = conv.body["uuid"].as_str().unwrap().to_owned();
     let page = format!("/csat_survey/{uuid}");
 
@@ -272,20 +260,11 @@ async fn inboxes_without_surveys_send_none() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({})).await;
     let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
     resolve(&app, &t, id).await;
     assert!(surveys(&app, &inbox, &source, id).await.is_empty());
-    let conv = public(
-        &app,
-        Method::GET,
-        &format!("{}/{id}", conversations_path(&inbox, &source)),
-        None,
-    )
-    .await;
+    let conv = show(&app, &inbox, &source, id).await;
     let uuid = conv.body["uuid"].as_str().unwrap();
     let page = public(&app, Method::GET, &format!("/csat_survey/{uuid}"), None).await;
     assert_eq!(page.status, 404);

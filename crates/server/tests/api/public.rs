@@ -45,6 +45,25 @@ pub async fn customer(app: &TestApp, inbox: &str, body: Value) -> Value {
     r.body
 }
 
+/// Creates a contact identity; returns its `source_id`.
+pub async fn new_source(app: &TestApp, inbox: &str, body: Value) -> String {
+    customer(app, inbox, body).await["source_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The customer's view of one conversation.
+pub async fn show(app: &TestApp, inbox: &str, source: &str, id: i64) -> Resp {
+    public(
+        app,
+        Method::GET,
+        &format!("{}/{id}", conversations_path(inbox, source)),
+        None,
+    )
+    .await
+}
+
 pub fn conversations_path(inbox: &str, source: &str) -> String {
     format!("/inboxes/{inbox}/contacts/{source}/conversations")
 }
@@ -266,10 +285,7 @@ async fn a_customer_message_reopens_a_resolved_or_snoozed_conversation_and_recor
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({ "name": "Ann" })).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({ "name": "Ann" })).await;
     let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
     let toggle = |status: &'static str| {
         let app = &app;
@@ -292,13 +308,7 @@ async fn a_customer_message_reopens_a_resolved_or_snoozed_conversation_and_recor
             .status,
         200
     );
-    let show = public(
-        &app,
-        Method::GET,
-        &format!("{}/{id}", conversations_path(&inbox, &source)),
-        None,
-    )
-    .await;
+    let show = show(&app, &inbox, &source, id).await;
     assert_eq!(show.body["status"], "open");
 
     toggle("snoozed").await;
@@ -565,14 +575,8 @@ async fn a_contact_never_reaches_another_contacts_or_inboxs_conversations() {
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
     let (_, inbox2, _) = public_inbox(&app, &t, "App").await;
     let (_, foreign, _) = public_inbox(&app, &other_tenant, "Theirs").await;
-    let ann = customer(&app, &inbox, json!({ "name": "Ann" })).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let eve = customer(&app, &inbox, json!({ "name": "Eve" })).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let ann = new_source(&app, &inbox, json!({ "name": "Ann" })).await;
+    let eve = new_source(&app, &inbox, json!({ "name": "Eve" })).await;
     let id = open(&app, &inbox, &ann).await["id"].as_i64().unwrap();
     assert_eq!(say(&app, &inbox, &ann, id, "secret").await.status, 200);
     // A client-chosen source id may exist in two inboxes; each names its own identity.
@@ -692,10 +696,7 @@ async fn a_contact_may_open_six_conversations_in_twelve_hours() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({})).await;
     for _ in 0..6 {
         open(&app, &inbox, &source).await;
         app.clock.advance_seconds(60);
@@ -723,10 +724,7 @@ async fn a_contact_may_open_six_conversations_in_twelve_hours() {
     assert_eq!(retry, 12 * 3600 - 360);
     assert_eq!(refused.body["retry_after"], retry);
     // Another identity is not limited by this one.
-    let other = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other = new_source(&app, &inbox, json!({})).await;
     open(&app, &inbox, &other).await;
 
     app.clock.advance_seconds(retry);
@@ -740,10 +738,7 @@ async fn last_seen_marks_what_the_contact_was_sent_as_read() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({})).await;
     let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
     say(&app, &inbox, &source, id, "hi").await;
     app.post(
@@ -781,13 +776,7 @@ async fn last_seen_marks_what_the_contact_was_sent_as_read() {
         })
         .collect();
     assert_eq!(statuses, vec![(0, "sent"), (1, "read")]);
-    let conv = public(
-        &app,
-        Method::GET,
-        &format!("{}/{id}", conversations_path(&inbox, &source)),
-        None,
-    )
-    .await;
+    let conv = show(&app, &inbox, &source, id).await;
     assert_eq!(
         conv.body["contact_last_seen_at"].as_i64().unwrap(),
         crate::messages::T0 + 30
@@ -799,10 +788,7 @@ async fn typing_is_recorded_for_listeners_and_bad_values_are_refused() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({})).await;
     let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
     let path = format!("{}/{id}/toggle_typing", conversations_path(&inbox, &source));
     let on = public(
@@ -852,10 +838,7 @@ async fn messages_page_backwards_and_refuse_bad_input() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({})).await;
     let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
     for i in 0..25 {
         let r = say(&app, &inbox, &source, id, &format!("m{i}")).await;
@@ -939,10 +922,7 @@ async fn a_customer_sends_files_and_submits_form_values() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({})).await;
     let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
     let path = format!("{}/{id}/messages", conversations_path(&inbox, &source));
     let boundary = "public-test-boundary";
@@ -1011,10 +991,7 @@ async fn a_conversation_carries_its_newest_hundred_public_messages() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
-    let source = customer(&app, &inbox, json!({})).await["source_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let source = new_source(&app, &inbox, json!({})).await;
     let id = open(&app, &inbox, &source).await["id"].as_i64().unwrap();
     for i in 0..101 {
         assert_eq!(
