@@ -8,10 +8,11 @@ use confab_domain::inbox::Inbox;
 use confab_domain::validation::{is_valid_e164, is_valid_email};
 use confab_domain::{AccountId, ContactId, InboxId, ValidationErrors};
 use confab_store::contacts::{self, ContactChanges, ContactKey, ContactQuery, NewContact};
-use confab_store::{Conn, StoreError, inboxes};
-use serde_json::Value;
+use confab_store::{Conn, StoreError, events, inboxes};
+use serde_json::{Value, json};
 
 use crate::error::{AppError, AppResult};
+use crate::lifecycle::Acting;
 use crate::{App, Scope, secrets};
 
 /// Contacts per page, as upstream.
@@ -274,6 +275,9 @@ impl App {
             }
             other => other?,
         };
+        let row = contacts::get_contact(&mut tx.conn(), scope.account_id(), id).await?;
+        self.record_contact_event(&mut tx.conn(), None, &row, &Acting::of(scope), now)
+            .await?;
         let created = match inbox {
             Some(inbox) => {
                 let source = input
@@ -336,7 +340,8 @@ impl App {
                 .map(|p| merge(&contact.custom_attributes, p)),
             blocked: input.blocked,
         };
-        match contacts::update_contact(&mut tx.conn(), id, &ch, self.now()).await {
+        let now = self.now();
+        match contacts::update_contact(&mut tx.conn(), id, &ch, now).await {
             Err(StoreError::UniqueViolation) => {
                 return Err(AppError::Invalid(
                     taken_fields(&mut self.store().conn(), scope.account_id(), Some(id), &cc)
@@ -345,8 +350,73 @@ impl App {
             }
             other => other?,
         }
+        let after = contacts::get_contact(&mut tx.conn(), scope.account_id(), id).await?;
+        self.record_contact_event(
+            &mut tx.conn(),
+            Some(&contact),
+            &after,
+            &Acting::of(scope),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.get_contact(scope, id).await
+    }
+
+    /// Records `contact_created` (no `before`) or, when something a webhook shows changed,
+    /// `contact_updated` with upstream's `changed_attributes`.
+    pub(crate) async fn record_contact_event(
+        &self,
+        c: &mut Conn<'_>,
+        before: Option<&Contact>,
+        after: &Contact,
+        acting: &Acting,
+        now: confab_domain::Timestamp,
+    ) -> AppResult<()> {
+        let (name, changed) = match before {
+            None => ("contact_created", Value::Null),
+            Some(b) => {
+                let mut changed = serde_json::Map::new();
+                let mut diff = |attr: &str, prev: Value, cur: Value| {
+                    if prev != cur {
+                        changed.insert(
+                            attr.to_owned(),
+                            json!({ "previous_value": prev, "current_value": cur }),
+                        );
+                    }
+                };
+                diff("name", json!(b.name), json!(after.name));
+                diff("email", json!(b.email), json!(after.email));
+                diff(
+                    "phone_number",
+                    json!(b.phone_number),
+                    json!(after.phone_number),
+                );
+                diff("identifier", json!(b.identifier), json!(after.identifier));
+                diff(
+                    "additional_attributes",
+                    b.additional_attributes.clone(),
+                    after.additional_attributes.clone(),
+                );
+                diff(
+                    "custom_attributes",
+                    b.custom_attributes.clone(),
+                    after.custom_attributes.clone(),
+                );
+                diff("blocked", json!(b.blocked), json!(after.blocked));
+                if changed.is_empty() {
+                    return Ok(());
+                }
+                ("contact_updated", Value::Object(changed))
+            }
+        };
+        let data = json!({
+            "contact_id": after.id,
+            "changed_attributes": changed,
+            "performed_by": acting.json(),
+        });
+        events::record(c, after.account_id, name, None, &data, now).await?;
+        Ok(())
     }
 
     /// Deletes a contact (administrators only).

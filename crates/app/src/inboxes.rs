@@ -169,6 +169,7 @@ impl App {
             hmac_token: secrets::random_alnum(24),
             hmac_mandatory: channel.hmac_mandatory.unwrap_or(false),
             webhook_url: channel.webhook_url.clone().flatten(),
+            webhook_secret: secrets::webhook_secret(),
             additional_attributes: channel
                 .additional_attributes
                 .clone()

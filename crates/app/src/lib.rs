@@ -23,6 +23,8 @@ pub mod labels;
 pub mod lifecycle;
 pub mod mailer;
 pub mod messages;
+mod outbound;
+pub mod outbox;
 pub mod platform;
 pub mod presentation;
 pub mod profile;
@@ -31,6 +33,7 @@ pub mod secrets;
 pub mod seed;
 pub mod teams;
 pub mod transcript;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -55,6 +58,11 @@ pub struct AppConfig {
     pub smtp: Option<mailer::SmtpSettings>,
     /// Largest attachment accepted, in bytes (`MAXIMUM_FILE_UPLOAD_SIZE` is in MB upstream).
     pub max_upload_bytes: u64,
+    /// Whether webhooks may point to loopback and private addresses
+    /// (`CONFAB_WEBHOOK_ALLOW_PRIVATE`; off, so an account cannot reach the operator's network).
+    pub webhook_allow_private: bool,
+    /// The longest one webhook attempt may take, connecting included (`WEBHOOK_TIMEOUT`).
+    pub webhook_timeout: std::time::Duration,
 }
 
 impl Default for AppConfig {
@@ -64,6 +72,8 @@ impl Default for AppConfig {
             data_dir: std::path::PathBuf::from("confab-data"),
             smtp: None,
             max_upload_bytes: 40 * 1024 * 1024,
+            webhook_allow_private: false,
+            webhook_timeout: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -77,6 +87,14 @@ struct Inner {
     /// One runner at a time per node, so a caller of `run_pending_jobs` sees every job that was
     /// due finished, including one the background runner had started.
     jobs_running: tokio::sync::Mutex<()>,
+    /// Renders webhook bodies (installed by the HTTP layer).
+    renderer: std::sync::OnceLock<Arc<dyn outbox::EventRenderer>>,
+    /// One dispatcher and one sender at a time per node.
+    dispatching: tokio::sync::Mutex<()>,
+    delivering: tokio::sync::Mutex<()>,
+    /// Signalled when deliveries were written.
+    deliveries: tokio::sync::Notify,
+    outbound: outbound::Outbound,
 }
 
 /// The application: the store, the secret, the clock. Cheap to clone.
@@ -87,8 +105,15 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store, secret: Secret, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        let outbound =
+            outbound::Outbound::new(config.webhook_allow_private, config.webhook_timeout);
         Self {
             inner: Arc::new(Inner {
+                renderer: std::sync::OnceLock::new(),
+                dispatching: tokio::sync::Mutex::new(()),
+                delivering: tokio::sync::Mutex::new(()),
+                deliveries: tokio::sync::Notify::new(),
+                outbound,
                 store,
                 secret,
                 clock,

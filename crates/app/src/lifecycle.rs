@@ -89,7 +89,7 @@ impl Acting {
                 .map(|b| (SenderType::AgentBot, b.id.get()))
         }
     }
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         match (&self.user, &self.bot, &self.kind) {
             (Some(u), _, _) => json!({ "type": "User", "id": u.id }),
             (_, Some(b), _) => json!({ "type": "AgentBot", "id": b.id }),

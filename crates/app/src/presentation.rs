@@ -143,10 +143,22 @@ impl App {
         scope: &Scope,
         list: Vec<Conversation>,
     ) -> AppResult<Vec<ConversationView>> {
+        self.conversation_views_for(c, scope.account_id(), scope.user(), list)
+            .await
+    }
+
+    /// Conversations of `account` as `viewer` sees them (no viewer: events, which show no
+    /// team membership).
+    pub(crate) async fn conversation_views_for(
+        &self,
+        c: &mut Conn<'_>,
+        account: confab_domain::AccountId,
+        viewer: Option<&User>,
+        list: Vec<Conversation>,
+    ) -> AppResult<Vec<ConversationView>> {
         if list.is_empty() {
             return Ok(Vec::new());
         }
-        let account = scope.account_id();
         let contact_ids = dedup(list.iter().map(|v| v.contact_id).collect());
         let contacts: HashMap<ContactId, Contact> = contacts::list_by_ids(c, &contact_ids)
             .await?
@@ -193,7 +205,7 @@ impl App {
             .into_iter()
             .map(|x| (x.id, x))
             .collect();
-        let my_teams: HashSet<TeamId> = match scope.user() {
+        let my_teams: HashSet<TeamId> = match viewer {
             Some(u) if !team_ids.is_empty() => teams::team_ids_of_user(c, account, u.id)
                 .await?
                 .into_iter()

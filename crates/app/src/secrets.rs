@@ -69,6 +69,24 @@ pub fn random_alnum(len: usize) -> String {
         .collect()
 }
 
+/// A new signing key for webhook deliveries: 256 random bits in hex.
+pub fn webhook_secret() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    hex::encode(bytes)
+}
+
+/// The `X-Chatwoot-Signature` of a delivery: `sha256=` and the hex HMAC-SHA256, keyed with the
+/// receiver's secret, of `"{timestamp}.{body}"`.
+pub fn webhook_signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
 /// A random UUID (v4) as text.
 pub fn random_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -270,6 +288,31 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_signatures_are_hmac_sha256_of_timestamp_dot_body() {
+        // Python: hmac.new(b"whsec-test", b'1795000000.{"event":"message_created"}', sha256)
+        assert_eq!(
+            webhook_signature(
+                "whsec-test",
+                1_795_000_000,
+                br#"{"event":"message_created"}"#
+            ),
+            "sha256=d1226827bb95cc935121891701d90362f4f850d5b3fc788ef50ba5e5e6f442fc"
+        );
+        assert_ne!(
+            webhook_signature(
+                "whsec-test",
+                1_795_000_001,
+                br#"{"event":"message_created"}"#
+            ),
+            webhook_signature(
+                "whsec-test",
+                1_795_000_000,
+                br#"{"event":"message_created"}"#
+            )
+        );
+    }
 
     #[test]
     fn identifier_hashes_are_hex_hmac_sha256_of_the_identifier() {

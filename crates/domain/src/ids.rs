@@ -63,4 +63,8 @@ id_type!(
     JobId,
     /// A contact's answer to a CSAT survey.
     CsatResponseId,
+    /// An account webhook.
+    WebhookId,
+    /// One event on its way to one receiver.
+    DeliveryId,
 );

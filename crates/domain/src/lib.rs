@@ -20,6 +20,7 @@ pub mod team;
 pub mod time;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 
 pub use account::{AccountStatus, Availability, Role};
 pub use ids::*;

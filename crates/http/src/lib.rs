@@ -8,6 +8,7 @@ pub mod extract;
 pub mod platform;
 pub mod public;
 pub mod views;
+pub mod webhook_payloads;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -24,8 +25,14 @@ pub fn service(app: App) -> NormalizePath<Router> {
     NormalizePath::trim_trailing_slash(router(app))
 }
 
+/// Gives the app what it needs from the wire layer outside requests: the webhook bodies.
+pub fn install(app: &App) {
+    app.install_renderer(std::sync::Arc::new(webhook_payloads::WebhookRenderer));
+}
+
 /// The whole HTTP surface of Confab.
 pub fn router(app: App) -> Router {
+    install(&app);
     Router::new()
         .merge(chatwoot::router())
         .merge(platform::router())

@@ -94,6 +94,16 @@ pub struct GlobalOpts {
     )]
     pub maximum_file_upload_size: u64,
 
+    /// Let webhooks (and API inboxes' webhook_url) point to loopback and private addresses.
+    /// Off by default, so an account administrator cannot reach the operator's network.
+    #[arg(long, env = "CONFAB_WEBHOOK_ALLOW_PRIVATE", global = true)]
+    pub webhook_allow_private: bool,
+
+    /// The longest one webhook attempt may take, connecting included, in seconds (Chatwoot's
+    /// name; default 5).
+    #[arg(long, env = "WEBHOOK_TIMEOUT", value_name = "SECONDS", default_value = "5", value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
+    pub webhook_timeout: u64,
+
     #[command(flatten)]
     pub mail: MailOpts,
 }

@@ -133,6 +133,8 @@ pub fn app_config(opts: &GlobalOpts, frontend_url: Option<String>, bind: &str) -
         data_dir: data_dir(opts),
         smtp: smtp_settings(&opts.mail),
         max_upload_bytes: opts.maximum_file_upload_size.saturating_mul(1024 * 1024),
+        webhook_allow_private: opts.webhook_allow_private,
+        webhook_timeout: std::time::Duration::from_secs(opts.webhook_timeout),
     }
 }
 
@@ -172,6 +174,7 @@ impl Server {
                 opts.bind
             )
         })?;
+        confab_http::install(&app);
         Ok(Self { listener, app })
     }
 
@@ -183,9 +186,10 @@ impl Server {
         &self.app
     }
 
-    /// Serves until `shutdown` is cancelled, then stops accepting and finishes in-flight requests.
-    /// Serves until `shutdown` is cancelled, running due jobs (snooze wake-ups, emails) beside
-    /// the HTTP server; the job runner stops with it.
+    /// Serves until `shutdown` is cancelled, then stops accepting and finishes in-flight
+    /// requests. Beside the HTTP server run the job runner (snooze wake-ups, emails) and the
+    /// outbox (webhook deliveries); both stop with it, and whatever they had not done waits in
+    /// the database for the next start.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let service = confab_http::service(self.app.clone());
         let jobs_app = self.app.clone();
@@ -193,6 +197,13 @@ impl Server {
         let runner = tokio::spawn(async move {
             jobs_app
                 .run_jobs_until(async move { jobs_stop.cancelled().await })
+                .await;
+        });
+        let outbox_app = self.app.clone();
+        let outbox_stop = shutdown.clone();
+        let outbox = tokio::spawn(async move {
+            outbox_app
+                .run_outbox_until(async move { outbox_stop.cancelled().await })
                 .await;
         });
         let served = axum::serve(
@@ -203,6 +214,7 @@ impl Server {
         .await
         .context("the HTTP server failed");
         runner.abort();
+        outbox.abort();
         served
     }
 }

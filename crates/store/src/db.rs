@@ -194,24 +194,35 @@ pub enum Tx {
     Sqlite(
         sqlx::Transaction<'static, sqlx::Sqlite>,
         tokio::sync::OwnedMutexGuard<()>,
+        std::sync::Arc<tokio::sync::Notify>,
     ),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Postgres(
+        sqlx::Transaction<'static, sqlx::Postgres>,
+        std::sync::Arc<tokio::sync::Notify>,
+    ),
 }
 
 impl Tx {
     /// The transaction's connection.
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t, _) => Conn::Sqlite(t),
-            Tx::Postgres(t) => Conn::Pg(t),
+            Tx::Sqlite(t, ..) => Conn::Sqlite(t),
+            Tx::Postgres(t, _) => Conn::Pg(t),
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t, _turn) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
-        }
+        let commits = match self {
+            Tx::Sqlite(t, _turn, commits) => {
+                t.commit().await?;
+                commits
+            }
+            Tx::Postgres(t, commits) => {
+                t.commit().await?;
+                commits
+            }
+        };
+        commits.notify_one();
         Ok(())
     }
 }

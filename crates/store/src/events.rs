@@ -67,3 +67,41 @@ pub async fn list_after(
         .to_owned();
     c.fetch_all(&stmt).await
 }
+
+/// Events not yet dispatched, oldest first (index-bound: a partial index holds only these).
+pub async fn undispatched(c: &mut Conn<'_>, limit: u64) -> Result<Vec<EventRow>, StoreError> {
+    let stmt = Query::select()
+        .columns([
+            "id",
+            "account_id",
+            "name",
+            "conversation_id",
+            "data",
+            "created_at",
+        ])
+        .from("events")
+        .and_where(Expr::col("dispatched_at").is_null())
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// Marks events dispatched.
+pub async fn mark_dispatched(
+    c: &mut Conn<'_>,
+    ids: &[i64],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::update()
+        .table("events")
+        .value("dispatched_at", now.as_micros())
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .and_where(Expr::col("dispatched_at").is_null())
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
+}

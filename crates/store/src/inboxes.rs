@@ -64,6 +64,8 @@ pub struct NewApiChannel {
     pub hmac_token: String,
     pub hmac_mandatory: bool,
     pub webhook_url: Option<String>,
+    /// The key `webhook_url` deliveries are signed with.
+    pub webhook_secret: String,
     pub additional_attributes: Value,
 }
 
@@ -146,6 +148,7 @@ pub async fn insert_api_inbox(
             ("hmac_token", channel.hmac_token.clone().into()),
             ("hmac_mandatory", channel.hmac_mandatory.into()),
             ("webhook_url", channel.webhook_url.clone().into()),
+            ("webhook_secret", channel.webhook_secret.clone().into()),
             (
                 "additional_attributes",
                 json(&channel.additional_attributes),

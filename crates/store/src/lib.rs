@@ -26,6 +26,7 @@ pub mod seed;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
@@ -68,6 +69,8 @@ pub struct Store {
     /// in SQLite's busy handler, which sleeps up to 100 ms between retries and holds a pooled
     /// connection while it sleeps (long tails, and readers starved of connections).
     writers: Arc<tokio::sync::Mutex<()>>,
+    /// Signalled by every commit of this node, so after-commit work (the outbox) starts at once.
+    commits: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -105,6 +108,7 @@ impl Store {
             Ok(Self {
                 pool: Pool::Sqlite(pool),
                 writers: Arc::default(),
+                commits: Arc::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let co = PgConnectOptions::from_str(url)
@@ -122,6 +126,7 @@ impl Store {
             Ok(Self {
                 pool: Pool::Postgres(pool),
                 writers: Arc::default(),
+                commits: Arc::default(),
             })
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
@@ -160,10 +165,20 @@ impl Store {
         Ok(match &self.pool {
             Pool::Sqlite(p) => {
                 let turn = self.writers.clone().lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+                Tx::Sqlite(
+                    p.begin_with("BEGIN IMMEDIATE").await?,
+                    turn,
+                    self.commits.clone(),
+                )
             }
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?, self.commits.clone()),
         })
+    }
+
+    /// Resolves after a transaction of this node commits (at once if one committed since the
+    /// last call returned). One waiter: the outbox.
+    pub async fn committed(&self) {
+        self.commits.notified().await;
     }
 
     /// Closes every connection, waiting for those in use to be returned.

@@ -271,6 +271,33 @@ impl App {
         Ok(view)
     }
 
+    /// `POST …/conversations/:id/toggle_typing_status` of an agent (`is_private`: typing a
+    /// private note): an event for live listeners and webhooks; nothing is stored.
+    pub async fn agent_typing(
+        &self,
+        scope: &crate::Scope,
+        display_id: i64,
+        typing_status: Option<&str>,
+        is_private: bool,
+    ) -> AppResult<()> {
+        let event = typing_event(typing_status)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        self.record_event(
+            &mut c,
+            &conv,
+            event,
+            serde_json::json!({ "is_private": is_private }),
+            &Acting::of(scope),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// `POST …/conversations/:id/toggle_typing` with `typing_status` `on`, `off` or
     /// `recording`: recorded as an event for live listeners and webhooks; nothing is stored.
     pub async fn public_typing(
@@ -280,17 +307,7 @@ impl App {
         display_id: i64,
         typing_status: Option<&str>,
     ) -> AppResult<()> {
-        let event = match typing_status.map(str::trim) {
-            Some("on") => "conversation_typing_on",
-            Some("off") => "conversation_typing_off",
-            Some("recording") => "conversation_recording",
-            _ => {
-                return Err(AppError::invalid(
-                    "typing_status",
-                    "must be one of on, off, recording",
-                ));
-            }
-        };
+        let event = typing_event(typing_status)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
@@ -441,5 +458,18 @@ impl App {
         let view = self.message_view(&mut c, &conv, msg.id).await?;
         tx.commit().await?;
         Ok(view)
+    }
+}
+
+/// The event of a `typing_status`.
+fn typing_event(typing_status: Option<&str>) -> AppResult<&'static str> {
+    match typing_status.map(str::trim) {
+        Some("on") => Ok("conversation_typing_on"),
+        Some("off") => Ok("conversation_typing_off"),
+        Some("recording") => Ok("conversation_recording"),
+        _ => Err(AppError::invalid(
+            "typing_status",
+            "must be one of on, off, recording",
+        )),
     }
 }

@@ -27,6 +27,7 @@ use serde_json::Value;
 pub use self::conversations::{CustomerConversation, CustomerMessage};
 use crate::contacts::{ContactInput, clean, taken_fields};
 use crate::error::{AppError, AppResult};
+use crate::lifecycle::Acting;
 use crate::{App, secrets};
 
 const HMAC_FAILED: &str = "HMAC failed: Invalid Identifier Hash Provided";
@@ -273,7 +274,10 @@ impl App {
                     }
                     other => other?,
                 };
-                contacts::get_contact(&mut c, account, id).await?
+                let row = contacts::get_contact(&mut c, account, id).await?;
+                self.record_contact_event(&mut c, None, &row, &Acting::contact(&row), now)
+                    .await?;
+                row
             }
         };
         let verified = proves_contact(&contact, proven.as_deref())?;
@@ -385,9 +389,17 @@ impl App {
             }
             other => other?,
         }
-        let contact = contacts::get_contact(&mut c, account, contact.id).await?;
+        let after = contacts::get_contact(&mut c, account, contact.id).await?;
+        self.record_contact_event(
+            &mut c,
+            Some(&contact),
+            &after,
+            &Acting::contact(&after),
+            now,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(contact)
+        Ok(after)
     }
 }
 

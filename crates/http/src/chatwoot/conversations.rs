@@ -346,14 +346,18 @@ async fn transcript(
     Ok(StatusCode::OK)
 }
 
-/// Typing indicators reach agents' screens with the live-updates issue; the conversation is
-/// checked so the answer is honest about access.
+/// An agent typing (`typing_status` on/off/recording, `is_private` for a note): an event for
+/// webhooks and live listeners.
 async fn toggle_typing(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
+    Body(body): Body,
 ) -> ApiResult<StatusCode> {
-    app.get_conversation(&scope, id).await?;
+    let status = body.string("typing_status")?;
+    let is_private = body.bool("is_private")?.unwrap_or(false);
+    app.agent_typing(&scope, id, status.as_deref(), is_private)
+        .await?;
     Ok(StatusCode::OK)
 }
 

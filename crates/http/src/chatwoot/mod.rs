@@ -14,6 +14,7 @@ mod labels;
 mod messages;
 mod profile;
 mod teams;
+mod webhooks;
 
 pub(crate) use agent_bots::input as agent_bot_input;
 use axum::Router;
@@ -37,4 +38,5 @@ pub fn router() -> Router<App> {
         .merge(labels::router())
         .merge(custom_attribute_definitions::router())
         .merge(custom_filters::router())
+        .merge(webhooks::router())
 }

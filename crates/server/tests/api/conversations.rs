@@ -834,6 +834,7 @@ async fn status_changes_record_events_in_the_outbox() {
     assert_eq!(
         names,
         vec![
+            "contact_created",
             "conversation_created",
             "conversation_status_changed",
             "conversation_resolved",
@@ -842,7 +843,7 @@ async fn status_changes_record_events_in_the_outbox() {
         ]
     );
     assert_eq!(
-        events[3].data["changed_attributes"],
+        events[4].data["changed_attributes"],
         json!({ "status": { "previous_value": "open", "current_value": "resolved" } })
     );
 }

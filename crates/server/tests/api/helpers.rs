@@ -16,6 +16,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDb,
     pub clock: Arc<TestClock>,
+    pub config: AppConfig,
     /// Attachments of this app live here, removed with it.
     pub _data_dir: tempfile::TempDir,
     shutdown: CancellationToken,
@@ -58,24 +59,13 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("data dir");
         let mut config = AppConfig {
             data_dir: data_dir.path().to_path_buf(),
+            // Webhook receivers in tests listen on loopback.
+            webhook_allow_private: true,
             ..AppConfig::default()
         };
         configure(&mut config);
         let clock = Arc::new(TestClock::new(Timestamp::from_unix_seconds(1_795_000_000)));
-        let app = App::new(
-            db.store.clone(),
-            Secret::new("test-secret"),
-            clock.clone(),
-            config,
-        );
-        let opts = ServeOpts {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            ..Default::default()
-        };
-        let server = Server::bind(app.clone(), &opts).await.expect("bind");
-        let base = format!("http://127.0.0.1:{}", server.port());
-        let shutdown = CancellationToken::new();
-        tokio::spawn(server.run(shutdown.clone()));
+        let (app, base, shutdown) = serve(&db, &clock, &config).await;
         let (_, platform_token) = app
             .create_platform_app("tests")
             .await
@@ -87,9 +77,31 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             clock,
+            config,
             _data_dir: data_dir,
             shutdown,
         }
+    }
+
+    /// Stops the server (HTTP, jobs and outbox), as a crash or a deploy would; the database
+    /// stays. `headless` is an app on the same database that serves nothing and dispatches
+    /// nothing: what it commits waits for the next start.
+    pub fn stop(&self) -> App {
+        self.shutdown.cancel();
+        App::new(
+            self.db.store.clone(),
+            Secret::new("test-secret"),
+            self.clock.clone(),
+            self.config.clone(),
+        )
+    }
+
+    /// Starts a new server on the same database (after `stop`).
+    pub async fn restart(&mut self) {
+        let (app, base, shutdown) = serve(&self.db, &self.clock, &self.config).await;
+        self.app = app;
+        self.base = base;
+        self.shutdown = shutdown;
     }
 
     pub async fn request(
@@ -211,6 +223,29 @@ impl TestApp {
         assert_eq!(r.status, 200, "{:?}", r.body);
         r.body["payload"]["contact"].clone()
     }
+}
+
+/// A new app and its server on `db`, running until the token is cancelled.
+async fn serve(
+    db: &TestDb,
+    clock: &Arc<TestClock>,
+    config: &AppConfig,
+) -> (App, String, CancellationToken) {
+    let app = App::new(
+        db.store.clone(),
+        Secret::new("test-secret"),
+        clock.clone(),
+        config.clone(),
+    );
+    let opts = ServeOpts {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let server = Server::bind(app.clone(), &opts).await.expect("bind");
+    let base = format!("http://127.0.0.1:{}", server.port());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(server.run(shutdown.clone()));
+    (app, base, shutdown)
 }
 
 pub fn acc(t: &Tenant, rest: &str) -> String {

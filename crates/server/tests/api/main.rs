@@ -26,3 +26,5 @@ mod snapshots;
 mod teams_and_labels;
 mod tenancy;
 mod transcript;
+mod webhook_sink;
+mod webhooks;

@@ -325,8 +325,9 @@ async fn a_customer_message_reopens_a_resolved_or_snoozed_conversation_and_recor
             .await
             .unwrap();
     let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names[0], "conversation_created");
-    assert_eq!(events[0].data["performed_by"], json!({ "type": "Contact" }));
+    // The customer created themselves, then the conversation.
+    assert_eq!(names[..2], ["contact_created", "conversation_created"]);
+    assert_eq!(events[1].data["performed_by"], json!({ "type": "Contact" }));
     assert!(names.contains(&"conversation_opened"));
     assert!(
         names.iter().filter(|n| **n == "message_created").count() >= 2,
@@ -826,6 +827,7 @@ async fn typing_is_recorded_for_listeners_and_bad_values_are_refused() {
     assert_eq!(
         names,
         vec![
+            "contact_created",
             "conversation_created",
             "conversation_typing_on",
             "conversation_typing_off"

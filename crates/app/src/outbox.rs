@@ -1,0 +1,597 @@
+//! After commit: the outbox's events become webhook deliveries, and deliveries are sent.
+//!
+//! Use cases record events in the `events` table inside their transaction. The dispatcher
+//! reads the undispatched ones (oldest first), finds their receivers (account webhooks that
+//! subscribed, and the API inbox's `webhook_url` for the inbox's conversation events), renders
+//! each body once, and writes one delivery per receiver and event in one transaction with the
+//! events' dispatch mark. A delivery's body never changes, so every attempt is signed over the
+//! same bytes, and `(event, receiver)` is unique, so dispatching twice (two nodes, a crash
+//! between the two writes) writes each delivery once. The sender claims due deliveries, posts
+//! them signed, and records every attempt; failures retry with backoff and jitter until
+//! `MAX_ATTEMPTS`, then the delivery is dead (kept, and replayable). Nothing is lost across a
+//! restart: whatever was committed is either an undispatched event or a pending delivery.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use confab_domain::account::Account;
+use confab_domain::contact::Contact;
+use confab_domain::conversation::Conversation;
+use confab_domain::message::{MessageStatus, MessageType};
+use confab_domain::user::User;
+use confab_domain::webhook::{
+    self as hooks, Delivery, DeliveryState, INBOX_EVENTS, MAX_ATTEMPTS, Webhook,
+};
+use confab_domain::{AccountId, ContactId, ConversationId, MessageId, UserId};
+use confab_store::events::{self, EventRow};
+use confab_store::messages::MessageChanges;
+use confab_store::webhooks::{self, AttemptResult, InboxReceiver, NewDelivery};
+use confab_store::{accounts, contacts, conversations, messages, users};
+use rand::Rng;
+use serde_json::{Value, json};
+
+use crate::conversations::dedup;
+use crate::error::AppResult;
+use crate::lifecycle::Acting;
+use crate::presentation::{ConversationView, MessageView};
+use crate::{App, secrets};
+
+/// Events read per dispatch round.
+const DISPATCH_BATCH: u64 = 200;
+/// Deliveries sent at once per node.
+const SEND_BATCH: u64 = 16;
+/// How long a claimed delivery stays invisible to other senders (longer than any timeout).
+const LEASE_SECS: i64 = 120;
+/// The longest the outbox sleeps without looking (another node may have written).
+const MAX_IDLE: Duration = Duration::from_secs(1);
+
+/// What a webhook body is about, gathered by the dispatcher for the wire layer to render.
+#[derive(Debug)]
+pub enum Subject<'a> {
+    Conversation(&'a ConversationView),
+    Message {
+        message: &'a MessageView,
+        conversation: &'a ConversationView,
+    },
+    Contact(&'a Contact),
+    Typing {
+        conversation: &'a ConversationView,
+        by: Performer<'a>,
+        is_private: bool,
+    },
+    /// `POST …/webhooks/:id/test`.
+    Test(&'a Webhook),
+}
+
+/// Who did something a payload names.
+#[derive(Debug, Clone, Copy)]
+pub enum Performer<'a> {
+    User(&'a User),
+    Contact(&'a Contact),
+}
+
+/// One event as a receiver gets it.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    /// The upstream event name (`message_created`, …).
+    pub event: &'a str,
+    pub account: &'a Account,
+    pub subject: Subject<'a>,
+    /// Upstream's `[{"attr": {"previous_value", "current_value"}}]`, where it sends one.
+    pub changed_attributes: Option<Value>,
+}
+
+/// Renders webhook bodies; implemented by the HTTP layer, which owns the wire shapes.
+pub trait EventRenderer: Send + Sync + 'static {
+    fn webhook_body(&self, app: &App, out: &Outgoing<'_>) -> Value;
+}
+
+/// The upstream webhook event an outbox event is delivered as, if any.
+fn wire_event(name: &str) -> Option<&'static str> {
+    hooks::SUBSCRIBABLE_EVENTS
+        .iter()
+        .copied()
+        .find(|e| *e == name)
+}
+
+/// Outbox events of messages carry `{"message_id"}` where conversation events carry the
+/// changed attributes.
+fn message_id_of(e: &EventRow) -> Option<MessageId> {
+    e.data["changed_attributes"]["message_id"]
+        .as_i64()
+        .map(MessageId)
+}
+
+fn contact_id_of(e: &EventRow) -> Option<ContactId> {
+    e.data["contact_id"].as_i64().map(ContactId)
+}
+
+fn inbox_id_of(e: &EventRow) -> Option<i64> {
+    e.data["inbox_id"].as_i64()
+}
+
+/// `{"attr": {…}}` (as recorded) becomes upstream's list of single-attribute objects.
+fn changed_list(v: &Value) -> Option<Value> {
+    match v {
+        Value::Object(map) if !map.is_empty() => Some(Value::Array(
+            map.iter().map(|(k, v)| json!({ k: v })).collect(),
+        )),
+        Value::Array(a) if !a.is_empty() => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// A receiver of one event.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Webhook(&'a Webhook),
+    Inbox(&'a InboxReceiver),
+}
+
+impl Target<'_> {
+    fn key(&self) -> String {
+        match self {
+            Target::Webhook(w) => format!("w{}", w.id),
+            Target::Inbox(r) => format!("i{}", r.inbox_id),
+        }
+    }
+}
+
+impl App {
+    /// Installs the renderer of webhook bodies (the HTTP layer does, when it is built). Until
+    /// one is installed, events wait undispatched.
+    pub fn install_renderer(&self, r: std::sync::Arc<dyn EventRenderer>) {
+        let _ = self.inner.renderer.set(r);
+    }
+
+    pub(crate) fn deliveries_changed(&self) {
+        self.inner.deliveries.notify_one();
+    }
+
+    /// Dispatches every undispatched event, then sends every due delivery; returns how many
+    /// deliveries were attempted. Tests call this after a change (and after moving the clock);
+    /// the server runs it whenever something commits and at least every second.
+    pub async fn run_outbox(&self) -> AppResult<usize> {
+        self.dispatch_events().await?;
+        self.send_due_deliveries().await
+    }
+
+    /// Turns undispatched events into deliveries. Calls on one node are serialised.
+    pub async fn dispatch_events(&self) -> AppResult<usize> {
+        let Some(renderer) = self.inner.renderer.get().cloned() else {
+            return Ok(0);
+        };
+        let _one = self.inner.dispatching.lock().await;
+        let mut total = 0;
+        loop {
+            let batch = {
+                let mut c = self.store().conn();
+                events::undispatched(&mut c, DISPATCH_BATCH).await?
+            };
+            if batch.is_empty() {
+                return Ok(total);
+            }
+            let planned = self.plan_deliveries(renderer.as_ref(), &batch).await?;
+            let ids: Vec<i64> = batch.iter().map(|e| e.id).collect();
+            let now = self.now();
+            let mut tx = self.store().begin().await?;
+            let mut c = tx.conn();
+            let mut wrote = 0usize;
+            for d in &planned {
+                if webhooks::insert_delivery(&mut c, d, now).await?.is_some() {
+                    wrote += 1;
+                }
+            }
+            events::mark_dispatched(&mut c, &ids, now).await?;
+            tx.commit().await?;
+            if wrote > 0 {
+                self.deliveries_changed();
+            }
+            total += batch.len();
+        }
+    }
+
+    /// The deliveries of a batch of events: receivers first (two queries), then, only for
+    /// events someone receives, what their bodies show (a fixed number of queries per batch).
+    async fn plan_deliveries(
+        &self,
+        renderer: &dyn EventRenderer,
+        batch: &[EventRow],
+    ) -> AppResult<Vec<NewDelivery>> {
+        let mut c = self.store().conn();
+        let account_ids = dedup(batch.iter().map(|e| e.account_id).collect());
+        let hooks = webhooks::list_for_accounts(&mut c, &account_ids).await?;
+        let inbox_ids = dedup(
+            batch
+                .iter()
+                .filter(|e| INBOX_EVENTS.contains(&e.name.as_str()))
+                .filter_map(inbox_id_of)
+                .map(confab_domain::InboxId)
+                .collect(),
+        );
+        let receivers = webhooks::inbox_receivers(&mut c, &inbox_ids).await?;
+        let mut wanted: Vec<(&EventRow, &'static str, Vec<Target<'_>>)> = Vec::new();
+        for e in batch {
+            let Some(name) = wire_event(&e.name) else {
+                continue;
+            };
+            let mut targets: Vec<Target<'_>> = hooks
+                .iter()
+                .filter(|h| h.account_id == e.account_id && h.subscribes_to(name))
+                .map(Target::Webhook)
+                .collect();
+            if INBOX_EVENTS.contains(&name)
+                && let Some(inbox) = inbox_id_of(e)
+                && let Some(r) = receivers.iter().find(|r| r.inbox_id.get() == inbox)
+            {
+                targets.push(Target::Inbox(r));
+            }
+            if !targets.is_empty() {
+                wanted.push((e, name, targets));
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+
+        // What the bodies show.
+        let accounts: HashMap<AccountId, Account> = accounts::list_accounts_by_ids(
+            &mut c,
+            &dedup(wanted.iter().map(|(e, ..)| e.account_id.get()).collect()),
+        )
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+        let conv_ids = dedup(
+            wanted
+                .iter()
+                .filter_map(|(e, ..)| e.conversation_id)
+                .collect(),
+        );
+        let convs = conversations::list_by_ids(&mut c, &conv_ids).await?;
+        let mut by_account: HashMap<AccountId, Vec<Conversation>> = HashMap::new();
+        for conv in convs {
+            by_account.entry(conv.account_id).or_default().push(conv);
+        }
+        let mut views: HashMap<ConversationId, ConversationView> = HashMap::new();
+        for (account, list) in by_account {
+            for v in self
+                .conversation_views_for(&mut c, account, None, list)
+                .await?
+            {
+                views.insert(v.conversation.id, v);
+            }
+        }
+        let msg_ids = dedup(
+            wanted
+                .iter()
+                .filter_map(|(e, ..)| message_id_of(e))
+                .collect(),
+        );
+        let display_ids: HashMap<ConversationId, i64> = views
+            .values()
+            .map(|v| (v.conversation.id, v.conversation.display_id))
+            .collect();
+        let msgs = messages::list_by_ids(&mut c, &msg_ids).await?;
+        let msg_views: HashMap<MessageId, MessageView> = self
+            .message_views(&mut c, msgs, &display_ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.message.id, m))
+            .collect();
+        let contact_ids = dedup(
+            wanted
+                .iter()
+                .filter_map(|(e, ..)| contact_id_of(e))
+                .collect(),
+        );
+        let contact_map: HashMap<ContactId, Contact> = contacts::list_by_ids(&mut c, &contact_ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
+        let typing_users = dedup(
+            wanted
+                .iter()
+                .filter(|(e, ..)| e.data["performed_by"]["type"] == "User")
+                .filter_map(|(e, ..)| e.data["performed_by"]["id"].as_i64().map(UserId))
+                .collect(),
+        );
+        let user_map: HashMap<UserId, User> = users::list_by_ids(&mut c, &typing_users)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+
+        let mut out = Vec::new();
+        for (e, name, targets) in wanted {
+            let Some(account) = accounts.get(&e.account_id) else {
+                continue;
+            };
+            let view = e.conversation_id.and_then(|id| views.get(&id));
+            let subject = if name.starts_with("message_") {
+                let (Some(message), Some(conversation)) =
+                    (message_id_of(e).and_then(|id| msg_views.get(&id)), view)
+                else {
+                    continue;
+                };
+                // Activity messages are never sent; private notes are, as upstream.
+                if message.message.message_type == MessageType::Activity {
+                    continue;
+                }
+                Subject::Message {
+                    message,
+                    conversation,
+                }
+            } else if name.starts_with("contact_") {
+                let Some(contact) = contact_id_of(e).and_then(|id| contact_map.get(&id)) else {
+                    continue;
+                };
+                Subject::Contact(contact)
+            } else if name.starts_with("conversation_typing") {
+                let Some(conversation) = view else { continue };
+                let by = match e.data["performed_by"]["id"].as_i64() {
+                    Some(id) if e.data["performed_by"]["type"] == "User" => {
+                        match user_map.get(&UserId(id)) {
+                            Some(u) => Performer::User(u),
+                            None => continue,
+                        }
+                    }
+                    _ => Performer::Contact(&conversation.contact),
+                };
+                Subject::Typing {
+                    conversation,
+                    by,
+                    is_private: e.data["changed_attributes"]["is_private"] == true,
+                }
+            } else {
+                let Some(conversation) = view else { continue };
+                Subject::Conversation(conversation)
+            };
+            let changed_attributes = match name {
+                "conversation_updated" | "contact_updated" => {
+                    changed_list(&e.data["changed_attributes"])
+                }
+                _ => None,
+            };
+            let body = renderer.webhook_body(
+                self,
+                &Outgoing {
+                    event: name,
+                    account,
+                    subject,
+                    changed_attributes,
+                },
+            );
+            let payload = body.to_string();
+            for t in targets {
+                let target = t.key();
+                let (webhook, inbox, url) = match t {
+                    Target::Webhook(w) => (Some(w.id), None, w.url.clone()),
+                    Target::Inbox(r) => (None, Some(r.inbox_id), r.webhook_url.clone()),
+                };
+                let ordering_key = match (e.conversation_id, contact_id_of(e)) {
+                    (Some(conv), _) => Some(format!("{target}:c{conv}")),
+                    (None, Some(contact)) => Some(format!("{target}:k{contact}")),
+                    _ => None,
+                };
+                out.push(NewDelivery {
+                    uuid: secrets::random_uuid(),
+                    account: e.account_id,
+                    webhook,
+                    inbox,
+                    target,
+                    event_id: Some(e.id),
+                    event: name.to_owned(),
+                    url,
+                    conversation_id: e.conversation_id.map(ConversationId::get),
+                    message_id: message_id_of(e).map(MessageId::get),
+                    ordering_key,
+                    payload: payload.clone(),
+                    replay_of: None,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sends every due delivery, a batch at a time; returns how many were attempted. Calls on
+    /// one node are serialised, so when it returns every delivery due at the call was tried.
+    pub async fn send_due_deliveries(&self) -> AppResult<usize> {
+        let _one = self.inner.delivering.lock().await;
+        let mut total = 0;
+        loop {
+            let claimed = {
+                let mut c = self.store().conn();
+                webhooks::claim_due(&mut c, self.now(), LEASE_SECS, SEND_BATCH).await?
+            };
+            if claimed.is_empty() {
+                return Ok(total);
+            }
+            total += claimed.len();
+            let mut set = tokio::task::JoinSet::new();
+            for d in claimed {
+                let app = self.clone();
+                set.spawn(async move { app.attempt(d).await });
+            }
+            while let Some(done) = set.join_next().await {
+                match done {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "recording a webhook attempt"),
+                    Err(e) => tracing::error!(error = %e, "a webhook attempt panicked"),
+                }
+            }
+        }
+    }
+
+    /// Claims one delivery now (the test event is sent while its request waits).
+    pub(crate) async fn send_now(&self, d: &Delivery) -> AppResult<()> {
+        let claimed = {
+            let mut c = self.store().conn();
+            webhooks::claim_one(&mut c, d.id, self.now(), LEASE_SECS).await?
+        };
+        if let Some(d) = claimed {
+            self.attempt(d).await?;
+        }
+        Ok(())
+    }
+
+    /// One attempt of a claimed delivery, and what follows from it.
+    async fn attempt(&self, d: Delivery) -> AppResult<()> {
+        let receiver = {
+            let mut c = self.store().conn();
+            match (d.webhook_id, d.inbox_id) {
+                (Some(w), _) => webhooks::find(&mut c, d.account_id, w)
+                    .await
+                    .ok()
+                    .map(|w| (w.url, w.secret)),
+                (None, Some(i)) => webhooks::inbox_receivers(&mut c, &[i])
+                    .await?
+                    .pop()
+                    .map(|r| (r.webhook_url, r.webhook_secret)),
+                (None, None) => None,
+            }
+        };
+        let started_at = self.now();
+        let sent = match receiver {
+            Some((url, secret)) => {
+                let ts = started_at.unix_seconds();
+                let headers = [
+                    (
+                        "X-Chatwoot-Signature",
+                        secrets::webhook_signature(&secret, ts, d.payload.as_bytes()),
+                    ),
+                    ("X-Chatwoot-Timestamp", ts.to_string()),
+                    ("X-Chatwoot-Delivery", d.uuid.clone()),
+                ];
+                self.inner
+                    .outbound
+                    .post(&url, &headers, d.payload.clone())
+                    .await
+            }
+            None => crate::outbound::Sent {
+                status: None,
+                latency_ms: 0,
+                error: Some("the receiver no longer exists".into()),
+            },
+        };
+        let ok = sent.status.is_some_and(hooks::is_success);
+        let now = self.now();
+        let state = if ok {
+            DeliveryState::Delivered
+        } else if d.attempts >= MAX_ATTEMPTS {
+            DeliveryState::Dead
+        } else {
+            DeliveryState::Pending
+        };
+        let retry_at = (state == DeliveryState::Pending).then(|| {
+            let unit: f64 = rand::rng().random();
+            now.plus_seconds(hooks::retry_delay_with_jitter(d.attempts, unit))
+        });
+        if state == DeliveryState::Dead {
+            tracing::warn!(delivery = %d.uuid, event = %d.event, error = ?sent.error, "webhook delivery gave up");
+        }
+        let result = AttemptResult {
+            started_at,
+            status_code: sent.status,
+            latency_ms: sent.latency_ms,
+            error: sent.error.clone(),
+            state,
+            retry_at,
+        };
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        if !webhooks::record_attempt(&mut c, d.id, d.attempts, &result, now).await? {
+            return Ok(());
+        }
+        if d.inbox_id.is_some() && d.event.starts_with("message_") {
+            self.message_delivery_outcome(&mut c, &d, ok, sent.error.as_deref(), now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An API inbox's `webhook_url` is how a message reaches the customer: when it fails the
+    /// message is marked `failed` with the error (as upstream), and a later successful retry
+    /// of its creation puts it back to `sent`.
+    async fn message_delivery_outcome(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        d: &Delivery,
+        ok: bool,
+        error: Option<&str>,
+        now: confab_domain::Timestamp,
+    ) -> AppResult<()> {
+        let (Some(msg_id), Some(conv_id)) = (d.message_id, d.conversation_id) else {
+            return Ok(());
+        };
+        let Ok(msg) = messages::get_message(c, MessageId(msg_id)).await else {
+            return Ok(());
+        };
+        let (status, attrs) = if !ok && msg.status != MessageStatus::Failed {
+            let mut attrs = msg.content_attributes.clone();
+            if !attrs.is_object() {
+                attrs = json!({});
+            }
+            attrs["external_error"] = json!(error.unwrap_or("delivery failed"));
+            (MessageStatus::Failed, attrs)
+        } else if ok && d.event == "message_created" && msg.status == MessageStatus::Failed {
+            let mut attrs = msg.content_attributes.clone();
+            if let Some(map) = attrs.as_object_mut() {
+                map.remove("external_error");
+            }
+            (MessageStatus::Sent, attrs)
+        } else {
+            return Ok(());
+        };
+        let ch = MessageChanges {
+            status: Some(status),
+            content_attributes: Some(attrs),
+            ..Default::default()
+        };
+        messages::update_message(c, msg.id, &ch, now).await?;
+        let conv = conversations::get_conversation(c, ConversationId(conv_id)).await?;
+        self.record_event(
+            c,
+            &conv,
+            "message_updated",
+            json!({ "message_id": msg.id }),
+            &Acting::system(),
+            now,
+        )
+        .await
+    }
+
+    /// Runs the outbox until `stop`: wakes when something commits on this node, when a
+    /// delivery was written, when the next retry falls due, and at least every second.
+    pub async fn run_outbox_until(&self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            if let Err(e) = self.run_outbox().await {
+                tracing::error!(error = %e, "webhook outbox");
+            }
+            let wait = {
+                let mut c = self.store().conn();
+                match webhooks::next_due(&mut c).await {
+                    Ok(Some(at)) => {
+                        let micros = at.as_micros().saturating_sub(self.now().as_micros());
+                        Duration::from_micros(u64::try_from(micros).unwrap_or(0)).min(MAX_IDLE)
+                    }
+                    Ok(None) => MAX_IDLE,
+                    Err(e) => {
+                        tracing::error!(error = %e, "webhook outbox");
+                        MAX_IDLE
+                    }
+                }
+            };
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(wait) => {}
+                () = self.inner.deliveries.notified() => {}
+                () = self.store().committed() => {}
+            }
+        }
+    }
+}

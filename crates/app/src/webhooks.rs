@@ -1,0 +1,395 @@
+//! Account webhooks (administrators only): CRUD, the signing secret, the delivery log, replay,
+//! and a test event. Delivery itself is in `outbox`.
+
+use confab_domain::webhook::{self as hooks, Attempt, Delivery, DeliveryState, Webhook};
+use confab_domain::{DeliveryId, InboxId, ValidationErrors, WebhookId};
+pub use confab_store::webhooks::DeliveriesOf;
+use confab_store::webhooks::{self, NewDelivery, NewWebhook, WebhookChanges};
+use confab_store::{StoreError, inboxes};
+use serde_json::Value;
+
+use crate::error::{AppError, AppResult};
+use crate::outbox::{Outgoing, Subject};
+use crate::{App, Scope, outbound, secrets};
+
+/// Deliveries per page of the log.
+pub const DELIVERIES_PAGE: u64 = 25;
+
+/// What upstream subscribes a webhook to when the request names nothing.
+const DEFAULT_SUBSCRIPTIONS: [&str; 8] = [
+    "conversation_status_changed",
+    "conversation_updated",
+    "conversation_created",
+    "contact_created",
+    "contact_updated",
+    "message_created",
+    "message_updated",
+    "webwidget_triggered",
+];
+
+/// A webhook as a request gives it; `None` leaves a field alone (on create: its default).
+#[derive(Debug, Clone, Default)]
+pub struct WebhookInput {
+    pub url: Option<String>,
+    pub name: Option<Option<String>>,
+    pub inbox_id: Option<Option<i64>>,
+    pub subscriptions: Option<Value>,
+}
+
+/// A delivery with its attempts.
+#[derive(Debug, Clone)]
+pub struct DeliveryLog {
+    pub delivery: Delivery,
+    pub attempts: Vec<Attempt>,
+}
+
+impl App {
+    /// Validates the fields a request set.
+    async fn webhook_changes(
+        &self,
+        scope: &Scope,
+        input: &WebhookInput,
+        creating: bool,
+    ) -> AppResult<WebhookChanges> {
+        let mut errors = ValidationErrors::new();
+        let url = match input.url.as_deref().map(str::trim) {
+            None | Some("") if creating => {
+                errors.add("url", "can't be blank");
+                None
+            }
+            None => None,
+            Some("") => {
+                errors.add("url", "can't be blank");
+                None
+            }
+            Some(u) => match outbound::check_url(u, self.config().webhook_allow_private) {
+                Ok(_) => Some(u.to_owned()),
+                Err(why) => {
+                    errors.add("url", why);
+                    None
+                }
+            },
+        };
+        let subscriptions = match &input.subscriptions {
+            None if creating => Some(DEFAULT_SUBSCRIPTIONS.map(str::to_owned).to_vec()),
+            None => None,
+            Some(v) => {
+                let list = hooks::valid_subscriptions(v);
+                if list.is_none() {
+                    errors.add("subscriptions", "Invalid events");
+                }
+                list
+            }
+        };
+        let name = input
+            .name
+            .clone()
+            .map(|n| n.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()));
+        if name
+            .as_ref()
+            .is_some_and(|n| n.as_ref().is_some_and(|n| n.chars().count() > 255))
+        {
+            errors.add("name", "is too long (maximum is 255 characters)");
+        }
+        let inbox = match input.inbox_id {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(id)) => {
+                let mut c = self.store().conn();
+                if inboxes::find_inbox(&mut c, scope.account_id(), InboxId(id))
+                    .await?
+                    .is_none()
+                {
+                    errors.add("inbox_id", "is invalid");
+                }
+                Some(Some(InboxId(id)))
+            }
+        };
+        errors.into_result()?;
+        Ok(WebhookChanges {
+            url,
+            name,
+            inbox,
+            subscriptions,
+            secret: None,
+        })
+    }
+
+    /// `GET …/webhooks`.
+    pub async fn list_webhooks(&self, scope: &Scope) -> AppResult<Vec<Webhook>> {
+        scope.require_admin()?;
+        let mut c = self.store().conn();
+        Ok(webhooks::list(&mut c, scope.account_id()).await?)
+    }
+
+    /// `GET …/webhooks/:id`.
+    pub async fn get_webhook(&self, scope: &Scope, id: WebhookId) -> AppResult<Webhook> {
+        scope.require_admin()?;
+        let mut c = self.store().conn();
+        Ok(webhooks::find(&mut c, scope.account_id(), id).await?)
+    }
+
+    /// `POST …/webhooks`: the answer is the only one that shows the secret.
+    pub async fn create_webhook(&self, scope: &Scope, input: &WebhookInput) -> AppResult<Webhook> {
+        scope.require_admin()?;
+        let ch = self.webhook_changes(scope, input, true).await?;
+        let new = NewWebhook {
+            account: scope.account_id(),
+            inbox: ch.inbox.flatten(),
+            name: ch.name.flatten(),
+            url: ch.url.unwrap_or_default(),
+            webhook_type: 0,
+            subscriptions: ch.subscriptions.unwrap_or_default(),
+            secret: secrets::webhook_secret(),
+        };
+        let mut c = self.store().conn();
+        webhooks::create(&mut c, &new, self.now())
+            .await
+            .map_err(taken)
+    }
+
+    /// `PATCH …/webhooks/:id`.
+    pub async fn update_webhook(
+        &self,
+        scope: &Scope,
+        id: WebhookId,
+        input: &WebhookInput,
+    ) -> AppResult<Webhook> {
+        scope.require_admin()?;
+        let ch = self.webhook_changes(scope, input, false).await?;
+        let mut c = self.store().conn();
+        webhooks::update(&mut c, scope.account_id(), id, &ch, self.now())
+            .await
+            .map_err(taken)
+    }
+
+    /// `DELETE …/webhooks/:id`: its pending deliveries go with it.
+    pub async fn delete_webhook(&self, scope: &Scope, id: WebhookId) -> AppResult<()> {
+        scope.require_admin()?;
+        let mut c = self.store().conn();
+        Ok(webhooks::delete(&mut c, scope.account_id(), id).await?)
+    }
+
+    /// `POST …/webhooks/:id/rotate_secret`: a new secret, shown in this answer only. Pending
+    /// retries are signed with it from now on.
+    pub async fn rotate_webhook_secret(&self, scope: &Scope, id: WebhookId) -> AppResult<Webhook> {
+        scope.require_admin()?;
+        let ch = WebhookChanges {
+            secret: Some(secrets::webhook_secret()),
+            ..Default::default()
+        };
+        let mut c = self.store().conn();
+        Ok(webhooks::update(&mut c, scope.account_id(), id, &ch, self.now()).await?)
+    }
+
+    /// Checks that the receiver exists in the caller's account.
+    async fn check_receiver(&self, scope: &Scope, of: DeliveriesOf) -> AppResult<()> {
+        scope.require_admin()?;
+        let mut c = self.store().conn();
+        match of {
+            DeliveriesOf::Webhook(w) => {
+                webhooks::find(&mut c, scope.account_id(), w).await?;
+            }
+            DeliveriesOf::Inbox(i) => {
+                webhooks::inbox_secret(&mut c, scope.account_id(), i)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A page of a receiver's delivery log, newest first, with every attempt.
+    pub async fn list_deliveries(
+        &self,
+        scope: &Scope,
+        of: DeliveriesOf,
+        state: Option<&str>,
+        before: Option<i64>,
+    ) -> AppResult<Vec<DeliveryLog>> {
+        self.check_receiver(scope, of).await?;
+        let state = match state.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(DeliveryState::parse(s).ok_or_else(|| {
+                AppError::invalid("state", "must be one of pending, delivered, dead")
+            })?),
+        };
+        let mut c = self.store().conn();
+        let list = webhooks::list_deliveries(
+            &mut c,
+            scope.account_id(),
+            of,
+            state,
+            before.map(DeliveryId),
+            DELIVERIES_PAGE,
+        )
+        .await?;
+        let ids: Vec<DeliveryId> = list.iter().map(|d| d.id).collect();
+        let mut attempts = webhooks::attempts_of(&mut c, &ids).await?;
+        Ok(list
+            .into_iter()
+            .map(|delivery| {
+                let (mine, rest): (Vec<Attempt>, Vec<Attempt>) = attempts
+                    .drain(..)
+                    .partition(|a| a.delivery_id == delivery.id);
+                attempts = rest;
+                DeliveryLog {
+                    delivery,
+                    attempts: mine,
+                }
+            })
+            .collect())
+    }
+
+    async fn delivery_log(
+        &self,
+        scope: &Scope,
+        of: DeliveriesOf,
+        id: DeliveryId,
+    ) -> AppResult<DeliveryLog> {
+        let mut c = self.store().conn();
+        let delivery = webhooks::find_delivery(&mut c, scope.account_id(), id).await?;
+        let belongs = match of {
+            DeliveriesOf::Webhook(w) => delivery.webhook_id == Some(w),
+            DeliveriesOf::Inbox(i) => delivery.webhook_id.is_none() && delivery.inbox_id == Some(i),
+        };
+        if !belongs {
+            return Err(AppError::NotFound);
+        }
+        let attempts = webhooks::attempts_of(&mut c, &[id]).await?;
+        Ok(DeliveryLog { delivery, attempts })
+    }
+
+    /// One delivery of a receiver, with its body and attempts.
+    pub async fn get_delivery(
+        &self,
+        scope: &Scope,
+        of: DeliveriesOf,
+        id: DeliveryId,
+    ) -> AppResult<DeliveryLog> {
+        self.check_receiver(scope, of).await?;
+        self.delivery_log(scope, of, id).await
+    }
+
+    /// Sends a delivery's body again as a new delivery (its own `X-Chatwoot-Delivery`, and
+    /// `replay_of` naming the original), whatever became of the original.
+    pub async fn replay_delivery(
+        &self,
+        scope: &Scope,
+        of: DeliveriesOf,
+        id: DeliveryId,
+    ) -> AppResult<DeliveryLog> {
+        self.check_receiver(scope, of).await?;
+        let original = self.delivery_log(scope, of, id).await?.delivery;
+        let new = NewDelivery {
+            uuid: secrets::random_uuid(),
+            account: original.account_id,
+            webhook: original.webhook_id,
+            inbox: original.inbox_id,
+            target: match (original.webhook_id, original.inbox_id) {
+                (Some(w), _) => format!("w{w}"),
+                (None, Some(i)) => format!("i{i}"),
+                (None, None) => return Err(AppError::NotFound),
+            },
+            event_id: None,
+            event: original.event.clone(),
+            url: original.url.clone(),
+            conversation_id: original.conversation_id,
+            message_id: None,
+            ordering_key: None,
+            payload: original.payload.clone(),
+            replay_of: Some(original.id),
+        };
+        let created = self.insert_and_send(&new).await?;
+        self.delivery_log(scope, of, created).await
+    }
+
+    /// `POST …/webhooks/:id/test`: a `webhook_test` event, sent while the request waits (up to
+    /// the webhook timeout); the answer is its delivery and first attempt. A failure retries as
+    /// any delivery does.
+    pub async fn send_test_webhook(&self, scope: &Scope, id: WebhookId) -> AppResult<DeliveryLog> {
+        scope.require_admin()?;
+        let renderer =
+            self.inner.renderer.get().cloned().ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("no webhook renderer installed"))
+            })?;
+        let webhook = {
+            let mut c = self.store().conn();
+            webhooks::find(&mut c, scope.account_id(), id).await?
+        };
+        let body = renderer.webhook_body(
+            self,
+            &Outgoing {
+                event: "webhook_test",
+                account: &scope.account,
+                subject: Subject::Test(&webhook),
+                changed_attributes: None,
+            },
+        );
+        let new = NewDelivery {
+            uuid: secrets::random_uuid(),
+            account: scope.account_id(),
+            webhook: Some(webhook.id),
+            inbox: None,
+            target: format!("w{}", webhook.id),
+            event_id: None,
+            event: "webhook_test".into(),
+            url: webhook.url.clone(),
+            conversation_id: None,
+            message_id: None,
+            ordering_key: None,
+            payload: body.to_string(),
+            replay_of: None,
+        };
+        let created = self.insert_and_send(&new).await?;
+        self.delivery_log(scope, DeliveriesOf::Webhook(webhook.id), created)
+            .await
+    }
+
+    /// Writes a delivery and makes its first attempt now.
+    async fn insert_and_send(&self, new: &NewDelivery) -> AppResult<DeliveryId> {
+        let now = self.now();
+        let id = {
+            let mut c = self.store().conn();
+            webhooks::insert_delivery(&mut c, new, now)
+                .await?
+                .ok_or(AppError::NotFound)?
+        };
+        let d = {
+            let mut c = self.store().conn();
+            webhooks::find_delivery(&mut c, new.account, id).await?
+        };
+        self.send_now(&d).await?;
+        Ok(id)
+    }
+
+    /// The signing key of an API inbox's `webhook_url` (administrators only).
+    pub async fn inbox_webhook_secret(&self, scope: &Scope, inbox: InboxId) -> AppResult<String> {
+        scope.require_admin()?;
+        let mut c = self.store().conn();
+        webhooks::inbox_secret(&mut c, scope.account_id(), inbox)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// A new signing key for an API inbox's `webhook_url`.
+    pub async fn rotate_inbox_webhook_secret(
+        &self,
+        scope: &Scope,
+        inbox: InboxId,
+    ) -> AppResult<String> {
+        scope.require_admin()?;
+        let secret = secrets::webhook_secret();
+        let mut c = self.store().conn();
+        webhooks::set_inbox_secret(&mut c, scope.account_id(), inbox, &secret).await?;
+        Ok(secret)
+    }
+}
+
+/// A second webhook for the same URL in one account.
+fn taken(e: StoreError) -> AppError {
+    match e {
+        StoreError::UniqueViolation => AppError::invalid("url", "has already been taken"),
+        other => other.into(),
+    }
+}
