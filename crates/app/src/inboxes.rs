@@ -10,7 +10,6 @@ use confab_store::{accounts, agent_bots};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult, messages};
-use crate::platform::check_url;
 use crate::{App, Scope, secrets};
 
 /// Fields of an inbox and its channel, for create and update.
@@ -38,7 +37,11 @@ pub struct InboxInput {
     pub channel_additional_attributes: Option<Value>,
 }
 
-fn settings(input: &InboxInput, creating: bool) -> AppResult<(InboxSettings, ApiChannelChanges)> {
+fn settings(
+    input: &InboxInput,
+    creating: bool,
+    allow_private: bool,
+) -> AppResult<(InboxSettings, ApiChannelChanges)> {
     let mut errors = ValidationErrors::new();
     let name = input.name.as_ref().map(|n| n.trim().to_owned());
     if (creating && name.is_none()) || name.as_deref() == Some("") {
@@ -77,11 +80,11 @@ fn settings(input: &InboxInput, creating: bool) -> AppResult<(InboxSettings, Api
     {
         errors.add("agent_reply_time_window", "must be greater than 0");
     }
-    check_url(
-        input.webhook_url.as_ref().and_then(|u| u.as_deref()),
-        "webhook_url",
-        &mut errors,
-    );
+    if let Some(url) = input.webhook_url.as_ref().and_then(|u| u.as_deref())
+        && let Err(why) = crate::outbound::check_url(url, allow_private)
+    {
+        errors.add("webhook_url", why);
+    }
     errors.into_result()?;
     Ok((
         InboxSettings {
@@ -145,7 +148,7 @@ impl App {
     /// Creates an inbox with its channel (administrators only). Only the API channel is served.
     pub async fn create_inbox(&self, scope: &Scope, input: &InboxInput) -> AppResult<Inbox> {
         scope.require_admin()?;
-        let (settings, channel) = settings(input, true)?;
+        let (settings, channel) = settings(input, true, self.config().webhook_allow_private)?;
         match input.channel_type.as_deref().map(str::trim) {
             None | Some("") => return Err(AppError::invalid("channel", "can't be blank")),
             Some(t) => {
@@ -198,7 +201,7 @@ impl App {
         input: &InboxInput,
     ) -> AppResult<Inbox> {
         let inbox = self.admin_inbox(scope, id).await?;
-        let (settings, channel) = settings(input, false)?;
+        let (settings, channel) = settings(input, false, self.config().webhook_allow_private)?;
         let mut tx = self.store().begin().await?;
         inboxes::update_inbox(&mut tx.conn(), &inbox, &settings, &channel, self.now()).await?;
         let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), id)

@@ -106,7 +106,9 @@ impl Resolve for GuardedResolver {
 /// The client deliveries go through, with its limits.
 #[derive(Clone)]
 pub(crate) struct Outbound {
-    client: reqwest::Client,
+    /// `None` when the client could not be built (no TLS backend); every attempt then fails
+    /// and says so, rather than falling back to a client without the address guard.
+    client: Option<reqwest::Client>,
     allow_private: bool,
 }
 
@@ -131,7 +133,8 @@ impl Outbound {
             .pool_idle_timeout(Duration::from_secs(30))
             .user_agent(concat!("Confab-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
+            .inspect_err(|e| tracing::error!(error = %e, "cannot build the webhook HTTP client"))
+            .ok();
         Self {
             client,
             allow_private,
@@ -149,8 +152,14 @@ impl Outbound {
                 error: Some(format!("url {why}")),
             };
         }
-        let mut req = self
-            .client
+        let Some(client) = &self.client else {
+            return Sent {
+                status: None,
+                latency_ms: 0,
+                error: Some("the webhook HTTP client is unavailable (see the server log)".into()),
+            };
+        };
+        let mut req = client
             .post(url)
             .header("Content-Type", "application/json")
             .header("Accept", "application/json");

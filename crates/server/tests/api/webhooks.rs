@@ -598,4 +598,14 @@ async fn private_addresses_are_refused_unless_the_operator_allows_them() {
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
+    // An API inbox's webhook_url follows the same rule.
+    let r = app
+        .post(
+            &acc(&t, "/inboxes"),
+            &t.admin,
+            json!({ "name": "App", "channel": { "type": "api", "webhook_url": "http://192.168.0.10/in" } }),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["attributes"], json!(["webhook_url"]));
 }
