@@ -225,7 +225,7 @@ impl App {
         let (list, total) =
             messages::conversation_attachments(&mut c, conv.id, page.max(1), ATTACHMENTS_PER_PAGE)
                 .await?;
-        let ids = crate::conversations::dedup(list.iter().map(|a| a.message_id).collect());
+        let ids = crate::presentation::dedup(list.iter().map(|a| a.message_id).collect());
         let msgs = messages::list_by_ids(&mut c, &ids).await?;
         let display = HashMap::from([(conv.id, conv.display_id)]);
         let views: HashMap<MessageId, MessageView> = self

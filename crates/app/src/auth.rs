@@ -115,9 +115,8 @@ impl App {
             .await?
             .ok_or(AppError::InvalidToken)?;
         let found = match stored.owner {
-            OwnerKind::User => users::find_user(&mut c, UserId(stored.owner_id))
-                .await?
-                .map(Principal::User),
+            // A user's token was looked for above, joined to its user: none means no user.
+            OwnerKind::User => None,
             OwnerKind::AgentBot => agent_bots::find_agent_bot(&mut c, AgentBotId(stored.owner_id))
                 .await?
                 .map(Principal::AgentBot),

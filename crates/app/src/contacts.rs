@@ -112,6 +112,26 @@ pub(crate) fn clean(input: &ContactInput) -> AppResult<CleanContact> {
 }
 
 /// Names the unique keys another contact of the account already holds.
+/// A failed contact write as the client should hear it: a unique violation (a concurrent
+/// writer took the email, phone or identifier after the check) names the taken fields.
+pub(crate) async fn write_error(
+    app: &App,
+    e: StoreError,
+    account: AccountId,
+    me: Option<ContactId>,
+    cc: &CleanContact,
+) -> AppError {
+    match e {
+        StoreError::UniqueViolation => {
+            match taken_fields(&mut app.store().conn(), account, me, cc).await {
+                Ok(errors) => AppError::Invalid(errors),
+                Err(e) => e,
+            }
+        }
+        other => other.into(),
+    }
+}
+
 pub(crate) async fn taken_fields(
     c: &mut Conn<'_>,
     account: AccountId,
@@ -268,12 +288,8 @@ impl App {
         };
         let id = match contacts::insert_contact(&mut tx.conn(), scope.account_id(), &new, now).await
         {
-            Err(StoreError::UniqueViolation) => {
-                return Err(AppError::Invalid(
-                    taken_fields(&mut self.store().conn(), scope.account_id(), None, &cc).await?,
-                ));
-            }
-            other => other?,
+            Ok(id) => id,
+            Err(e) => return Err(write_error(self, e, scope.account_id(), None, &cc).await),
         };
         let row = contacts::get_contact(&mut tx.conn(), scope.account_id(), id).await?;
         self.record_contact_event(&mut tx.conn(), None, &row, &Acting::of(scope), now)
@@ -305,8 +321,9 @@ impl App {
             }
             None => None,
         };
+        let detail = self.details(&mut tx.conn(), scope, vec![row]).await?.pop();
         tx.commit().await?;
-        Ok((self.get_contact(scope, id).await?, created))
+        Ok((detail.ok_or(AppError::NotFound)?, created))
     }
 
     /// Updates a contact; `additional_attributes` and `custom_attributes` are merged.
@@ -341,14 +358,8 @@ impl App {
             blocked: input.blocked,
         };
         let now = self.now();
-        match contacts::update_contact(&mut tx.conn(), id, &ch, now).await {
-            Err(StoreError::UniqueViolation) => {
-                return Err(AppError::Invalid(
-                    taken_fields(&mut self.store().conn(), scope.account_id(), Some(id), &cc)
-                        .await?,
-                ));
-            }
-            other => other?,
+        if let Err(e) = contacts::update_contact(&mut tx.conn(), id, &ch, now).await {
+            return Err(write_error(self, e, scope.account_id(), Some(id), &cc).await);
         }
         let after = contacts::get_contact(&mut tx.conn(), scope.account_id(), id).await?;
         self.record_contact_event(
@@ -359,8 +370,12 @@ impl App {
             now,
         )
         .await?;
+        let detail = self
+            .details(&mut tx.conn(), scope, vec![after])
+            .await?
+            .pop();
         tx.commit().await?;
-        self.get_contact(scope, id).await
+        detail.ok_or(AppError::NotFound)
     }
 
     /// Records `contact_created` (no `before`) or, when something a webhook shows changed,

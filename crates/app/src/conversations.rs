@@ -2,7 +2,7 @@
 //! What their JSON shows is gathered in `presentation.rs`; the status lifecycle and other
 //! changes are in `lifecycle.rs` and `assignment.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use confab_domain::conversation::{
     AssigneeFilter, Conversation, ConversationSort, ConversationStatus, StatusFilter,
@@ -11,7 +11,7 @@ use confab_domain::filter::{self, RawCondition};
 use confab_domain::{ContactId, ConversationId, InboxId, TeamId, Timestamp, UserId};
 use confab_store::conversations::{self, ConversationCounts, ConversationQuery, NewConversation};
 use confab_store::{Conn, accounts, agent_bots, contacts, inboxes, messages, teams};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::error::{AppError, AppResult, messages as texts};
 use crate::lifecycle::{Acting, NewMessageSpec};
@@ -201,7 +201,8 @@ impl App {
     }
 
     /// `conversations/search?q=`: conversations whose public messages contain the words of `q`
-    /// or whose contact's name, email, phone or identifier contains it, newest first; each
+    /// or whose contact's name, email, phone or identifier has words starting with each word
+    /// of `q`, newest first; each
     /// with its matching messages.
     pub async fn search_conversations(
         &self,
@@ -454,7 +455,7 @@ impl App {
         if let Some(content) = input.message.clone().filter(|s| !s.trim().is_empty()) {
             let mut spec = NewMessageSpec::outgoing(content);
             if let Some(tp) = &input.message_template_params {
-                spec.additional_attributes = serde_json::json!({ "template_params": tp });
+                spec.additional_attributes = json!({ "template_params": tp });
             }
             self.add_message_tx(&mut c, &conv, spec, &acting, now)
                 .await?;
@@ -478,10 +479,30 @@ impl App {
         self.remove_files(&keys).await;
         Ok(())
     }
-}
-
-/// The values in first-seen order without repeats.
-pub(crate) fn dedup<T: std::hash::Hash + Eq + Copy>(v: Vec<T>) -> Vec<T> {
-    let mut seen = HashSet::new();
-    v.into_iter().filter(|x| seen.insert(*x)).collect()
+    /// `POST …/conversations/:id/toggle_typing_status` of an agent (`is_private`: typing a
+    /// private note): an event for live listeners and webhooks; nothing is stored.
+    pub async fn agent_typing(
+        &self,
+        scope: &Scope,
+        display_id: i64,
+        typing_status: Option<&str>,
+        is_private: bool,
+    ) -> AppResult<()> {
+        let event = crate::public::typing_event(typing_status)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        self.record_event(
+            &mut c,
+            &conv,
+            event,
+            json!({ "is_private": is_private }),
+            &Acting::of(scope),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

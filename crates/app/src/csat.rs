@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::error::{AppError, AppResult};
 use crate::lifecycle::{Acting, NewMessageSpec};
-use crate::presentation::reply_window_hours;
+use crate::presentation::{reply_window_hours, within_window};
 use crate::{App, Scope};
 
 /// Answers per page of the account's listing, as upstream.
@@ -106,9 +106,10 @@ impl App {
         }
         let can_reply = match reply_window_hours(&inbox) {
             None => true,
-            Some(hours) => messages::last_incoming(c, conv.id)
-                .await?
-                .is_some_and(|m| m.created_at.plus_seconds(hours * 3600) > now),
+            Some(hours) => {
+                let last = messages::last_incoming(c, conv.id).await?;
+                within_window(hours, last.map(|m| m.created_at), now)
+            }
         };
         let system = Acting::system();
         if !can_reply {
@@ -135,7 +136,7 @@ impl App {
         submitted: Value,
         acting: &Acting,
         now: Timestamp,
-    ) -> AppResult<()> {
+    ) -> AppResult<Option<CsatResponse>> {
         let is_survey = msg.content_type == ContentType::InputCsat;
         if is_survey && csat::is_locked(msg.created_at, now) {
             return Err(AppError::Unprocessable(csat::LOCKED_MESSAGE.into()));
@@ -175,23 +176,24 @@ impl App {
             now,
         )
         .await?;
-        if let Some((rating, feedback_message)) = answer {
-            csat_store::upsert_response(
-                c,
-                &NewCsatResponse {
-                    account: conv.account_id,
-                    conversation: conv.id,
-                    message: msg.id,
-                    contact: conv.contact_id,
-                    assigned_agent: conv.assignee_id,
-                    rating,
-                    feedback_message,
-                },
-                now,
-            )
-            .await?;
-        }
-        Ok(())
+        let Some((rating, feedback_message)) = answer else {
+            return Ok(None);
+        };
+        let saved = csat_store::upsert_response(
+            c,
+            &NewCsatResponse {
+                account: conv.account_id,
+                conversation: conv.id,
+                message: msg.id,
+                contact: conv.contact_id,
+                assigned_agent: conv.assignee_id,
+                rating,
+                feedback_message,
+            },
+            now,
+        )
+        .await?;
+        Ok(Some(saved))
     }
 
     async fn survey_of(&self, c: &mut Conn<'_>, uuid: &str) -> AppResult<CsatSurvey> {
@@ -240,17 +242,20 @@ impl App {
         )
         .await?;
         let acting = Acting::contact(&contact);
-        self.submit_values_tx(
-            &mut c,
-            &survey.conversation,
-            &survey.message,
-            submitted,
-            &acting,
-            now,
-        )
-        .await?;
-        // Only the answer changed.
-        survey.response = csat_store::find_by_message(&mut c, survey.message.id).await?;
+        // Only the answer can change.
+        if let Some(saved) = self
+            .submit_values_tx(
+                &mut c,
+                &survey.conversation,
+                &survey.message,
+                submitted,
+                &acting,
+                now,
+            )
+            .await?
+        {
+            survey.response = Some(saved);
+        }
         tx.commit().await?;
         Ok(survey)
     }

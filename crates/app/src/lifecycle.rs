@@ -23,6 +23,11 @@ use crate::{Actor, App, Scope};
 pub(crate) const WAKE_JOB: &str = "conversation.wake";
 
 /// The dedupe key of a conversation's wake-up job (one per conversation).
+/// What a wake-up job carries (`wake_snoozed` reads it back).
+pub(crate) fn wake_payload(id: ConversationId, snoozed_until_micros: i64) -> Value {
+    json!({ "conversation_id": id, "snoozed_until": snoozed_until_micros })
+}
+
 pub(crate) fn wake_key(id: ConversationId) -> String {
     format!("{WAKE_JOB}:{}", id.get())
 }
@@ -188,7 +193,7 @@ impl App {
             c,
             WAKE_JOB,
             Some(&wake_key(conv.id)),
-            &json!({ "conversation_id": conv.id, "snoozed_until": at.as_micros() }),
+            &wake_payload(conv.id, at.as_micros()),
             at,
             now,
         )

@@ -20,19 +20,19 @@ use confab_domain::conversation::Conversation;
 use confab_domain::message::{MessageStatus, MessageType};
 use confab_domain::user::User;
 use confab_domain::webhook::{
-    self as hooks, Delivery, DeliveryState, INBOX_EVENTS, MAX_ATTEMPTS, Webhook,
+    self as hooks, Delivery, DeliveryState, INBOX_EVENTS, MAX_ATTEMPTS, Receiver, Webhook,
 };
-use confab_domain::{AccountId, ContactId, ConversationId, MessageId, UserId};
+use confab_domain::{AccountId, ContactId, ConversationId, DeliveryId, MessageId, UserId};
 use confab_store::events::{self, EventRow};
 use confab_store::messages::MessageChanges;
-use confab_store::webhooks::{self, AttemptResult, InboxReceiver, NewDelivery};
+use confab_store::webhooks::{self, AttemptResult, NewDelivery};
 use confab_store::{accounts, contacts, conversations, messages, users};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use crate::conversations::dedup;
 use crate::error::AppResult;
 use crate::lifecycle::Acting;
+use crate::presentation::dedup;
 use crate::presentation::{ConversationView, MessageView};
 use crate::{App, secrets};
 
@@ -86,6 +86,9 @@ pub trait EventRenderer: Send + Sync + 'static {
     fn webhook_body(&self, app: &App, out: &Outgoing<'_>) -> Value;
 }
 
+/// A receiver of an event, with the URL it had when the event was dispatched.
+type Target<'a> = (Receiver, &'a str);
+
 /// The upstream webhook event an outbox event is delivered as, if any.
 fn wire_event(name: &str) -> Option<&'static str> {
     hooks::SUBSCRIBABLE_EVENTS
@@ -118,22 +121,6 @@ fn changed_list(v: &Value) -> Option<Value> {
         )),
         Value::Array(a) if !a.is_empty() => Some(v.clone()),
         _ => None,
-    }
-}
-
-/// A receiver of one event.
-#[derive(Clone, Copy)]
-enum Target<'a> {
-    Webhook(&'a Webhook),
-    Inbox(&'a InboxReceiver),
-}
-
-impl Target<'_> {
-    fn key(&self) -> String {
-        match self {
-            Target::Webhook(w) => format!("w{}", w.id),
-            Target::Inbox(r) => format!("i{}", r.inbox_id),
-        }
     }
 }
 
@@ -210,6 +197,7 @@ impl App {
                 .collect(),
         );
         let receivers = webhooks::inbox_receivers(&mut c, &inbox_ids).await?;
+        // Each event's receivers, with the URL each had when the event was dispatched.
         let mut wanted: Vec<(&EventRow, &'static str, Vec<Target<'_>>)> = Vec::new();
         for e in batch {
             let Some(name) = wire_event(&e.name) else {
@@ -218,13 +206,13 @@ impl App {
             let mut targets: Vec<Target<'_>> = hooks
                 .iter()
                 .filter(|h| h.account_id == e.account_id && h.subscribes_to(name))
-                .map(Target::Webhook)
+                .map(|h| (Receiver::Webhook(h.id), h.url.as_str()))
                 .collect();
             if INBOX_EVENTS.contains(&name)
                 && let Some(inbox) = inbox_id_of(e)
                 && let Some(r) = receivers.iter().find(|r| r.inbox_id.get() == inbox)
             {
-                targets.push(Target::Inbox(r));
+                targets.push((Receiver::Inbox(r.inbox_id), r.webhook_url.as_str()));
             }
             if !targets.is_empty() {
                 wanted.push((e, name, targets));
@@ -365,26 +353,20 @@ impl App {
                 },
             );
             let payload = body.to_string();
-            for t in targets {
-                let target = t.key();
-                let (webhook, inbox, url) = match t {
-                    Target::Webhook(w) => (Some(w.id), None, w.url.clone()),
-                    Target::Inbox(r) => (None, Some(r.inbox_id), r.webhook_url.clone()),
-                };
+            for (receiver, url) in targets {
+                let key = receiver.key();
                 let ordering_key = match (e.conversation_id, contact_id_of(e)) {
-                    (Some(conv), _) => Some(format!("{target}:c{conv}")),
-                    (None, Some(contact)) => Some(format!("{target}:k{contact}")),
+                    (Some(conv), _) => Some(format!("{key}:c{conv}")),
+                    (None, Some(contact)) => Some(format!("{key}:k{contact}")),
                     _ => None,
                 };
                 out.push(NewDelivery {
                     uuid: secrets::random_uuid(),
                     account: e.account_id,
-                    webhook,
-                    inbox,
-                    target,
+                    receiver,
                     event_id: Some(e.id),
                     event: name.to_owned(),
-                    url,
+                    url: url.to_owned(),
                     conversation_id: e.conversation_id.map(ConversationId::get),
                     message_id: message_id_of(e).map(MessageId::get),
                     ordering_key,
@@ -410,10 +392,12 @@ impl App {
                 return Ok(total);
             }
             total += claimed.len();
+            let endpoints = self.endpoints(&claimed).await?;
             let mut set = tokio::task::JoinSet::new();
             for d in claimed {
                 let app = self.clone();
-                set.spawn(async move { app.attempt(d).await });
+                let endpoint = d.receiver().and_then(|r| endpoints.get(&r).cloned());
+                set.spawn(async move { app.attempt(d, endpoint).await });
             }
             while let Some(done) = set.join_next().await {
                 match done {
@@ -425,36 +409,54 @@ impl App {
         }
     }
 
-    /// Claims one delivery now (the test event is sent while its request waits).
-    pub(crate) async fn send_now(&self, d: &Delivery) -> AppResult<()> {
+    /// Claims one delivery now and sends it (the test event and a replay are sent while their
+    /// request waits).
+    pub(crate) async fn send_now(&self, id: DeliveryId) -> AppResult<()> {
         let claimed = {
             let mut c = self.store().conn();
-            webhooks::claim_one(&mut c, d.id, self.now(), LEASE_SECS).await?
+            webhooks::claim_one(&mut c, id, self.now(), LEASE_SECS).await?
         };
         if let Some(d) = claimed {
-            self.attempt(d).await?;
+            let endpoint = match d.receiver() {
+                Some(r) => self.endpoints(std::slice::from_ref(&d)).await?.remove(&r),
+                None => None,
+            };
+            self.attempt(d, endpoint).await?;
         }
         Ok(())
     }
 
-    /// One attempt of a claimed delivery, and what follows from it.
-    async fn attempt(&self, d: Delivery) -> AppResult<()> {
-        let receiver = {
-            let mut c = self.store().conn();
-            match (d.webhook_id, d.inbox_id) {
-                (Some(w), _) => webhooks::find(&mut c, d.account_id, w)
-                    .await
-                    .ok()
-                    .map(|w| (w.url, w.secret)),
-                (None, Some(i)) => webhooks::inbox_receivers(&mut c, &[i])
-                    .await?
-                    .pop()
-                    .map(|r| (r.webhook_url, r.webhook_secret)),
-                (None, None) => None,
-            }
-        };
+    /// Where, and with which secret, the receivers of these deliveries are reached now (a URL
+    /// may have changed, a secret been rotated, since a delivery was written): two queries
+    /// per batch. A receiver that was removed has no entry.
+    async fn endpoints(&self, ds: &[Delivery]) -> AppResult<HashMap<Receiver, (String, String)>> {
+        let mut c = self.store().conn();
+        let accounts = dedup(ds.iter().map(|d| d.account_id).collect());
+        let inboxes = dedup(
+            ds.iter()
+                .filter_map(|d| match d.receiver() {
+                    Some(Receiver::Inbox(i)) => Some(i),
+                    _ => None,
+                })
+                .collect(),
+        );
+        let mut out = HashMap::new();
+        for w in webhooks::list_for_accounts(&mut c, &accounts).await? {
+            out.insert(Receiver::Webhook(w.id), (w.url, w.secret));
+        }
+        for r in webhooks::inbox_receivers(&mut c, &inboxes).await? {
+            out.insert(
+                Receiver::Inbox(r.inbox_id),
+                (r.webhook_url, r.webhook_secret),
+            );
+        }
+        Ok(out)
+    }
+
+    /// One attempt of a claimed delivery to `endpoint` (URL and secret), and what follows.
+    async fn attempt(&self, d: Delivery, endpoint: Option<(String, String)>) -> AppResult<()> {
         let started_at = self.now();
-        let sent = match receiver {
+        let sent = match endpoint {
             Some((url, secret)) => {
                 let ts = started_at.unix_seconds();
                 let headers = [

@@ -16,7 +16,6 @@ use confab_domain::{
 };
 use confab_store::{Conn, accounts, agent_bots, contacts, inboxes, messages, teams, users};
 
-use crate::conversations::dedup;
 use crate::error::{AppError, AppResult};
 use crate::{App, Scope};
 
@@ -69,6 +68,17 @@ pub(crate) fn reply_window_hours(inbox: &Inbox) -> Option<i64> {
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         })
         .filter(|h| *h > 0)
+}
+
+/// Whether an agent may still reply `hours` after the contact last wrote (never, if they never did).
+pub(crate) fn within_window(hours: i64, last_incoming: Option<Timestamp>, now: Timestamp) -> bool {
+    last_incoming.is_some_and(|t| t.plus_seconds(hours * 3600) > now)
+}
+
+/// The values in first-seen order without repeats.
+pub(crate) fn dedup<T: std::hash::Hash + Eq + Copy>(v: Vec<T>) -> Vec<T> {
+    let mut seen = HashSet::new();
+    v.into_iter().filter(|x| seen.insert(*x)).collect()
 }
 
 impl App {
@@ -253,9 +263,7 @@ impl App {
             };
             let can_reply = match reply_window_hours(&inbox) {
                 None => true,
-                Some(hours) => last_incoming
-                    .get(&conv.id)
-                    .is_some_and(|t| t.plus_seconds(hours * 3600) > now),
+                Some(hours) => within_window(hours, last_incoming.get(&conv.id).copied(), now),
             };
             out.push(ConversationView {
                 contact,

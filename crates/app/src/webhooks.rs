@@ -1,9 +1,8 @@
 //! Account webhooks (administrators only): CRUD, the signing secret, the delivery log, replay,
 //! and a test event. Delivery itself is in `outbox`.
 
-use confab_domain::webhook::{self as hooks, Attempt, Delivery, DeliveryState, Webhook};
+use confab_domain::webhook::{self as hooks, Attempt, Delivery, DeliveryState, Receiver, Webhook};
 use confab_domain::{DeliveryId, InboxId, ValidationErrors, WebhookId};
-pub use confab_store::webhooks::DeliveriesOf;
 use confab_store::webhooks::{self, NewDelivery, NewWebhook, WebhookChanges};
 use confab_store::{StoreError, inboxes};
 use serde_json::Value;
@@ -53,12 +52,8 @@ impl App {
     ) -> AppResult<WebhookChanges> {
         let mut errors = ValidationErrors::new();
         let url = match input.url.as_deref().map(str::trim) {
-            None | Some("") if creating => {
-                errors.add("url", "can't be blank");
-                None
-            }
-            None => None,
-            Some("") => {
+            None if !creating => None,
+            None | Some("") => {
                 errors.add("url", "can't be blank");
                 None
             }
@@ -183,14 +178,14 @@ impl App {
     }
 
     /// Checks that the receiver exists in the caller's account.
-    async fn check_receiver(&self, scope: &Scope, of: DeliveriesOf) -> AppResult<()> {
+    async fn check_receiver(&self, scope: &Scope, of: Receiver) -> AppResult<()> {
         scope.require_admin()?;
         let mut c = self.store().conn();
         match of {
-            DeliveriesOf::Webhook(w) => {
+            Receiver::Webhook(w) => {
                 webhooks::find(&mut c, scope.account_id(), w).await?;
             }
-            DeliveriesOf::Inbox(i) => {
+            Receiver::Inbox(i) => {
                 webhooks::inbox_secret(&mut c, scope.account_id(), i)
                     .await?
                     .ok_or(AppError::NotFound)?;
@@ -203,7 +198,7 @@ impl App {
     pub async fn list_deliveries(
         &self,
         scope: &Scope,
-        of: DeliveriesOf,
+        of: Receiver,
         state: Option<&str>,
         before: Option<i64>,
     ) -> AppResult<Vec<DeliveryLog>> {
@@ -241,21 +236,29 @@ impl App {
             .collect())
     }
 
+    /// A delivery of the account, if it is one of `of`'s.
+    async fn delivery_of(
+        &self,
+        scope: &Scope,
+        of: Receiver,
+        id: DeliveryId,
+    ) -> AppResult<Delivery> {
+        let mut c = self.store().conn();
+        let delivery = webhooks::find_delivery(&mut c, scope.account_id(), id).await?;
+        if delivery.receiver() != Some(of) {
+            return Err(AppError::NotFound);
+        }
+        Ok(delivery)
+    }
+
     async fn delivery_log(
         &self,
         scope: &Scope,
-        of: DeliveriesOf,
+        of: Receiver,
         id: DeliveryId,
     ) -> AppResult<DeliveryLog> {
+        let delivery = self.delivery_of(scope, of, id).await?;
         let mut c = self.store().conn();
-        let delivery = webhooks::find_delivery(&mut c, scope.account_id(), id).await?;
-        let belongs = match of {
-            DeliveriesOf::Webhook(w) => delivery.webhook_id == Some(w),
-            DeliveriesOf::Inbox(i) => delivery.webhook_id.is_none() && delivery.inbox_id == Some(i),
-        };
-        if !belongs {
-            return Err(AppError::NotFound);
-        }
         let attempts = webhooks::attempts_of(&mut c, &[id]).await?;
         Ok(DeliveryLog { delivery, attempts })
     }
@@ -264,7 +267,7 @@ impl App {
     pub async fn get_delivery(
         &self,
         scope: &Scope,
-        of: DeliveriesOf,
+        of: Receiver,
         id: DeliveryId,
     ) -> AppResult<DeliveryLog> {
         self.check_receiver(scope, of).await?;
@@ -276,30 +279,20 @@ impl App {
     pub async fn replay_delivery(
         &self,
         scope: &Scope,
-        of: DeliveriesOf,
+        of: Receiver,
         id: DeliveryId,
     ) -> AppResult<DeliveryLog> {
         self.check_receiver(scope, of).await?;
-        let original = self.delivery_log(scope, of, id).await?.delivery;
-        let new = NewDelivery {
-            uuid: secrets::random_uuid(),
-            account: original.account_id,
-            webhook: original.webhook_id,
-            inbox: original.inbox_id,
-            target: match (original.webhook_id, original.inbox_id) {
-                (Some(w), _) => format!("w{w}"),
-                (None, Some(i)) => format!("i{i}"),
-                (None, None) => return Err(AppError::NotFound),
-            },
-            event_id: None,
-            event: original.event.clone(),
-            url: original.url.clone(),
-            conversation_id: original.conversation_id,
-            message_id: None,
-            ordering_key: None,
-            payload: original.payload.clone(),
-            replay_of: Some(original.id),
-        };
+        let original = self.delivery_of(scope, of, id).await?;
+        let new = manual_delivery(
+            original.account_id,
+            of,
+            &original.event,
+            &original.url,
+            original.payload,
+            original.conversation_id,
+            Some(original.id),
+        );
         let created = self.insert_and_send(&new).await?;
         self.delivery_log(scope, of, created).await
     }
@@ -326,24 +319,18 @@ impl App {
                 changed_attributes: None,
             },
         );
-        let new = NewDelivery {
-            uuid: secrets::random_uuid(),
-            account: scope.account_id(),
-            webhook: Some(webhook.id),
-            inbox: None,
-            target: format!("w{}", webhook.id),
-            event_id: None,
-            event: "webhook_test".into(),
-            url: webhook.url.clone(),
-            conversation_id: None,
-            message_id: None,
-            ordering_key: None,
-            payload: body.to_string(),
-            replay_of: None,
-        };
+        let receiver = Receiver::Webhook(webhook.id);
+        let new = manual_delivery(
+            scope.account_id(),
+            receiver,
+            "webhook_test",
+            &webhook.url,
+            body.to_string(),
+            None,
+            None,
+        );
         let created = self.insert_and_send(&new).await?;
-        self.delivery_log(scope, DeliveriesOf::Webhook(webhook.id), created)
-            .await
+        self.delivery_log(scope, receiver, created).await
     }
 
     /// Writes a delivery and makes its first attempt now.
@@ -355,11 +342,7 @@ impl App {
                 .await?
                 .ok_or(AppError::NotFound)?
         };
-        let d = {
-            let mut c = self.store().conn();
-            webhooks::find_delivery(&mut c, new.account, id).await?
-        };
-        self.send_now(&d).await?;
+        self.send_now(id).await?;
         Ok(id)
     }
 
@@ -383,6 +366,32 @@ impl App {
         let mut c = self.store().conn();
         webhooks::set_inbox_secret(&mut c, scope.account_id(), inbox, &secret).await?;
         Ok(secret)
+    }
+}
+
+/// A delivery sent outside the outbox (a replay, a test event): no event, so no ordering
+/// behind a conversation's others.
+fn manual_delivery(
+    account: confab_domain::AccountId,
+    receiver: Receiver,
+    event: &str,
+    url: &str,
+    payload: String,
+    conversation_id: Option<i64>,
+    replay_of: Option<DeliveryId>,
+) -> NewDelivery {
+    NewDelivery {
+        uuid: secrets::random_uuid(),
+        account,
+        receiver,
+        event_id: None,
+        event: event.to_owned(),
+        url: url.to_owned(),
+        conversation_id,
+        message_id: None,
+        ordering_key: None,
+        payload,
+        replay_of,
     }
 }
 

@@ -158,17 +158,16 @@ pub(crate) async fn connect(addr: SocketAddr) -> anyhow::Result<Sender> {
     Ok(sender)
 }
 
-/// One request on a fresh connection, for setting up a scenario: the status and the JSON body.
-pub async fn call_once(
-    addr: SocketAddr,
-    headers: &[(HeaderName, HeaderValue)],
+/// The HTTP request of a call: host, the given headers, and a JSON body if it has one.
+fn request(
     call: Call,
-) -> anyhow::Result<(u16, serde_json::Value)> {
-    let mut sender = connect(addr).await?;
-    let mut req = Request::builder()
-        .method(call.method)
-        .uri(call.path)
-        .header(HOST, HeaderValue::from_str(&addr.to_string())?);
+    host: Option<&HeaderValue>,
+    headers: &[(HeaderName, HeaderValue)],
+) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
+    let mut req = Request::builder().method(call.method).uri(call.path);
+    if let Some(h) = host {
+        req = req.header(HOST, h.clone());
+    }
     for (k, v) in headers {
         req = req.header(k, v.clone());
     }
@@ -179,7 +178,20 @@ pub async fn call_once(
         }
         None => Full::new(Bytes::new()),
     };
-    let resp = sender.send_request(req.body(body)?).await?;
+    req.body(body)
+}
+
+/// One request on a fresh connection, for setting up a scenario: the status and the JSON body.
+pub async fn call_once(
+    addr: SocketAddr,
+    headers: &[(HeaderName, HeaderValue)],
+    call: Call,
+) -> anyhow::Result<(u16, serde_json::Value)> {
+    let mut sender = connect(addr).await?;
+    let host = HeaderValue::from_str(&addr.to_string())?;
+    let resp = sender
+        .send_request(request(call, Some(&host), headers)?)
+        .await?;
     let status = resp.status().as_u16();
     let bytes = resp.into_body().collect().await?.to_bytes();
     let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
@@ -220,21 +232,7 @@ async fn worker_loop(
             continue;
         }
         let call = workload(&mut rng);
-        let mut req = Request::builder().method(call.method).uri(call.path);
-        if let Some(h) = &host {
-            req = req.header(HOST, h.clone());
-        }
-        for (k, v) in &spec.headers {
-            req = req.header(k, v.clone());
-        }
-        let body = match call.body {
-            Some(b) => {
-                req = req.header(CONTENT_TYPE, "application/json");
-                Full::new(Bytes::from(b))
-            }
-            None => Full::new(Bytes::new()),
-        };
-        let req = match req.body(body) {
+        let req = match request(call, host.as_ref(), &spec.headers) {
             Ok(r) => r,
             Err(e) => {
                 out.error(measured, format!("request: {e}"));

@@ -104,6 +104,24 @@ impl DeliveryState {
     }
 }
 
+/// Who receives a delivery: an account webhook, or an API inbox's `webhook_url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Receiver {
+    Webhook(WebhookId),
+    Inbox(InboxId),
+}
+
+impl Receiver {
+    /// `w<id>` or `i<id>`: stored as a delivery's `target`, which with the event makes a
+    /// dispatch idempotent, and which starts its ordering key.
+    pub fn key(self) -> String {
+        match self {
+            Receiver::Webhook(w) => format!("w{w}"),
+            Receiver::Inbox(i) => format!("i{i}"),
+        }
+    }
+}
+
 /// One event on its way to one receiver.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "db", derive(sqlx::FromRow))]
@@ -130,6 +148,17 @@ pub struct Delivery {
     pub replay_of: Option<DeliveryId>,
     pub created_at: Timestamp,
     pub finished_at: Option<Timestamp>,
+}
+
+impl Delivery {
+    /// Whom it is for.
+    pub fn receiver(&self) -> Option<Receiver> {
+        match (self.webhook_id, self.inbox_id) {
+            (Some(w), _) => Some(Receiver::Webhook(w)),
+            (None, Some(i)) => Some(Receiver::Inbox(i)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// One attempt of a delivery.

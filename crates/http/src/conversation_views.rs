@@ -13,16 +13,16 @@ use serde_json::{Value, json};
 use crate::views;
 
 /// A Unix timestamp, 0 when absent (how Chatwoot renders most conversation times).
-fn unix_or_zero(t: Option<Timestamp>) -> i64 {
+pub(crate) fn unix_or_zero(t: Option<Timestamp>) -> i64 {
     t.map(Timestamp::unix_seconds).unwrap_or(0)
 }
 
-fn iso_or_null(t: Option<Timestamp>) -> Value {
+pub(crate) fn iso_or_null(t: Option<Timestamp>) -> Value {
     t.map(|t| json!(t.to_rails_iso())).unwrap_or(Value::Null)
 }
 
 /// Epoch seconds with the fraction (`updated_at` of a conversation).
-fn float_seconds(t: Timestamp) -> f64 {
+pub(crate) fn float_seconds(t: Timestamp) -> f64 {
     t.as_micros() as f64 / 1_000_000.0
 }
 

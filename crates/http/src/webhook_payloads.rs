@@ -3,14 +3,13 @@
 
 use confab_app::App;
 use confab_app::conversations::{ConversationView, MessageView, Sender};
-use confab_app::domain::Timestamp;
 use confab_app::domain::account::Account;
 use confab_app::domain::contact::Contact;
 use confab_app::domain::user::User;
 use confab_app::outbox::{EventRenderer, Outgoing, Performer, Subject};
 use serde_json::{Value, json};
 
-use crate::conversation_views as cv;
+use crate::conversation_views::{self as cv, float_seconds, iso_or_null, unix_or_zero};
 
 /// The renderer the outbox uses.
 pub struct WebhookRenderer;
@@ -48,14 +47,6 @@ impl EventRenderer for WebhookRenderer {
         }
         body
     }
-}
-
-fn iso_or_null(t: Option<Timestamp>) -> Value {
-    t.map(|t| json!(t.to_rails_iso())).unwrap_or(Value::Null)
-}
-
-fn unix_or_zero(t: Option<Timestamp>) -> i64 {
-    t.map(Timestamp::unix_seconds).unwrap_or(0)
 }
 
 fn account(a: &Account) -> Value {
@@ -141,7 +132,7 @@ pub fn conversation(app: &App, v: &ConversationView) -> Value {
         "last_activity_at": c.last_activity_at.unix_seconds(),
         "timestamp": c.last_activity_at.unix_seconds(),
         "created_at": c.created_at.unix_seconds(),
-        "updated_at": c.updated_at.as_micros() as f64 / 1_000_000.0,
+        "updated_at": float_seconds(c.updated_at),
     })
 }
 

@@ -169,16 +169,11 @@ pub async fn find_account_with_membership(
     for col in ACCOUNT_COLUMNS {
         stmt.column(("accounts", col));
     }
-    for col in [
-        "id",
-        "role",
-        "availability",
-        "auto_offline",
-        "inviter_id",
-        "active_at",
-        "created_at",
-        "updated_at",
-    ] {
+    // The membership's own columns (account and user are known), named as `Joined` reads them.
+    for col in ACCOUNT_USER_COLUMNS
+        .into_iter()
+        .filter(|c| !matches!(*c, "account_id" | "user_id"))
+    {
         stmt.expr_as(
             Expr::col(("account_users", col)),
             sea_query::Alias::new(format!("member_{col}")),

@@ -180,6 +180,18 @@ pub enum CustomerScope {
     Contact { contact: ContactId, inbox: InboxId },
 }
 
+impl CustomerScope {
+    /// Whether a conversation is one the scope lists (the rule `list_of_customer` writes in SQL).
+    pub fn covers(&self, conv: &Conversation) -> bool {
+        match *self {
+            CustomerScope::Identity(ci) => conv.contact_inbox_id == Some(ci),
+            CustomerScope::Contact { contact, inbox } => {
+                conv.contact_id == contact && conv.inbox_id == inbox
+            }
+        }
+    }
+}
+
 /// The newest `limit` conversations of a customer, oldest first.
 pub async fn list_of_customer(
     c: &mut Conn<'_>,
@@ -480,13 +492,31 @@ pub async fn count_conversations(
         && q.search.is_none()
         && !q.unattended
         && q.filter.is_none();
-    if counters_cover_it {
-        return count_from_counters(c, account, q, me).await;
-    }
+    let stmt = if counters_cover_it {
+        counters_statement(account, q, me)
+    } else {
+        matching_count_statement(c, account, q, now, me)
+    };
+    let row: CountRow = c.fetch_one(&stmt).await?;
+    Ok(ConversationCounts {
+        all: row.all_count,
+        unassigned: row.unassigned_count,
+        mine: row.mine_count,
+    })
+}
+
+/// The counts by one pass over the matching conversations.
+fn matching_count_statement(
+    c: &Conn<'_>,
+    account: AccountId,
+    q: &ConversationQuery<'_>,
+    now: Timestamp,
+    me: i64,
+) -> SelectStatement {
     // COUNT of a CASE without ELSE counts the rows where the condition holds; unlike SUM it
     // is a BIGINT on PostgreSQL too.
     let count_when = |cond: Expr| -> Expr { Func::count(Expr::case(cond, Expr::val(1i64))).into() };
-    let stmt = base(c, account, q, now)
+    base(c, account, q, now)
         .expr_as(Func::count(Expr::col(("conversations", "id"))), "all_count")
         .expr_as(
             count_when(Expr::col(("conversations", "assignee_id")).is_null()),
@@ -496,21 +526,11 @@ pub async fn count_conversations(
             count_when(Expr::col(("conversations", "assignee_id")).eq(me)),
             "mine_count",
         )
-        .to_owned();
-    let row: CountRow = c.fetch_one(&stmt).await?;
-    Ok(ConversationCounts {
-        all: row.all_count,
-        unassigned: row.unassigned_count,
-        mine: row.mine_count,
-    })
+        .to_owned()
 }
 
-async fn count_from_counters(
-    c: &mut Conn<'_>,
-    account: AccountId,
-    q: &ConversationQuery<'_>,
-    me: i64,
-) -> Result<ConversationCounts, StoreError> {
+/// The counts summed from the trigger-kept counter rows.
+fn counters_statement(account: AccountId, q: &ConversationQuery<'_>, me: i64) -> SelectStatement {
     // SUM is NUMERIC on PostgreSQL: cast back to BIGINT for both engines.
     let sum = |when: &str| {
         Expr::cust(format!(
@@ -531,12 +551,7 @@ async fn count_from_counters(
             "mine_count",
         );
     narrow_by_place(&mut stmt, "conversation_counts", account, q);
-    let row: CountRow = c.fetch_one(&stmt).await?;
-    Ok(ConversationCounts {
-        all: row.all_count,
-        unassigned: row.unassigned_count,
-        mine: row.mine_count,
-    })
+    stmt
 }
 
 /// One page of conversations in the requested order (always ending in a total order).

@@ -187,12 +187,8 @@ pub async fn surveys_sent(
     stmt.expr(Func::count(Expr::col(("messages", "id"))))
         .from("messages")
         .and_where(Expr::col(("messages", "account_id")).eq(account.get()))
-        // A literal, so both engines match the partial index `messages_csat_idx` (a bound
-        // parameter would not prove `content_type = 9` to the planner).
-        .and_where(Expr::cust(format!(
-            "messages.content_type = {}",
-            ContentType::InputCsat.code()
-        )));
+        // Matches the partial index `messages_csat_idx`.
+        .and_where(crate::messages::content_type_is(ContentType::InputCsat));
     if let Some(s) = q.since {
         stmt.and_where(Expr::col(("messages", "created_at")).gte(s.as_micros()));
     }

@@ -190,38 +190,63 @@ impl Conn<'_> {
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so the write lock is taken up
 /// front and a read-then-write never fails with `SQLITE_BUSY` halfway through; before that it
 /// waits its turn on the store's writer queue (see `Store::begin`).
-pub enum Tx {
-    Sqlite(
-        sqlx::Transaction<'static, sqlx::Sqlite>,
-        tokio::sync::OwnedMutexGuard<()>,
-        std::sync::Arc<tokio::sync::Notify>,
-    ),
-    Postgres(
-        sqlx::Transaction<'static, sqlx::Postgres>,
-        std::sync::Arc<tokio::sync::Notify>,
-    ),
+pub struct Tx {
+    // Dropped first: an unfinished transaction is rolled back before the writer turn is freed.
+    inner: TxInner,
+    /// SQLite's writer turn, held until the transaction ends.
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Signalled on commit (see `Store::committed`).
+    commits: std::sync::Arc<tokio::sync::Notify>,
+}
+
+enum TxInner {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
+    pub(crate) fn sqlite(
+        t: sqlx::Transaction<'static, sqlx::Sqlite>,
+        turn: tokio::sync::OwnedMutexGuard<()>,
+        commits: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Self {
+        Self {
+            inner: TxInner::Sqlite(t),
+            turn: Some(turn),
+            commits,
+        }
+    }
+
+    pub(crate) fn postgres(
+        t: sqlx::Transaction<'static, sqlx::Postgres>,
+        commits: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Self {
+        Self {
+            inner: TxInner::Postgres(t),
+            turn: None,
+            commits,
+        }
+    }
+
     /// The transaction's connection.
     pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Tx::Sqlite(t, ..) => Conn::Sqlite(t),
-            Tx::Postgres(t, _) => Conn::Pg(t),
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::Postgres(t) => Conn::Pg(t),
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
-        let commits = match self {
-            Tx::Sqlite(t, _turn, commits) => {
-                t.commit().await?;
-                commits
-            }
-            Tx::Postgres(t, commits) => {
-                t.commit().await?;
-                commits
-            }
-        };
+        let Tx {
+            inner,
+            turn,
+            commits,
+        } = self;
+        match inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        drop(turn);
         commits.notify_one();
         Ok(())
     }

@@ -43,14 +43,8 @@ pub async fn record(
     Ok(())
 }
 
-/// The events of an account after `after_id`, oldest first.
-pub async fn list_after(
-    c: &mut Conn<'_>,
-    account: AccountId,
-    after_id: i64,
-    limit: u64,
-) -> Result<Vec<EventRow>, StoreError> {
-    let stmt = Query::select()
+fn select_events() -> sea_query::SelectStatement {
+    Query::select()
         .columns([
             "id",
             "account_id",
@@ -60,6 +54,17 @@ pub async fn list_after(
             "created_at",
         ])
         .from("events")
+        .to_owned()
+}
+
+/// The events of an account after `after_id`, oldest first.
+pub async fn list_after(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<EventRow>, StoreError> {
+    let stmt = select_events()
         .and_where(Expr::col("account_id").eq(account.get()))
         .and_where(Expr::col("id").gt(after_id))
         .order_by("id", Order::Asc)
@@ -70,16 +75,7 @@ pub async fn list_after(
 
 /// Events not yet dispatched, oldest first (index-bound: a partial index holds only these).
 pub async fn undispatched(c: &mut Conn<'_>, limit: u64) -> Result<Vec<EventRow>, StoreError> {
-    let stmt = Query::select()
-        .columns([
-            "id",
-            "account_id",
-            "name",
-            "conversation_id",
-            "data",
-            "created_at",
-        ])
-        .from("events")
+    let stmt = select_events()
         .and_where(Expr::col("dispatched_at").is_null())
         .order_by("id", Order::Asc)
         .limit(limit)

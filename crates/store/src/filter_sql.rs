@@ -60,10 +60,9 @@ fn leak_key(key: &str) -> &'static str {
 }
 
 /// Rows of `table` carrying any of `titles` (any label at all when `None`), or with `negate`,
-/// carrying none of them.
-/// "Has one of these labels" (or any label) as a correlated `EXISTS` on the tagging's unique
-/// (conversation, title) index: a list ordered by activity probes the rows it walks instead of
-/// first collecting every tagged conversation of the label.
+/// carrying none of them: a correlated `EXISTS` on the tagging's unique (conversation, title)
+/// index, so a list ordered by activity probes the rows it walks instead of first collecting
+/// every tagged conversation of the label.
 pub(crate) fn labelled(table: &'static str, titles: Option<&[String]>, negate: bool) -> Expr {
     let mut sub = sea_query::Query::select();
     sub.expr(Expr::val(1i64))

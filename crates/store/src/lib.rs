@@ -165,13 +165,13 @@ impl Store {
         Ok(match &self.pool {
             Pool::Sqlite(p) => {
                 let turn = self.writers.clone().lock_owned().await;
-                Tx::Sqlite(
+                Tx::sqlite(
                     p.begin_with("BEGIN IMMEDIATE").await?,
                     turn,
                     self.commits.clone(),
                 )
             }
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?, self.commits.clone()),
+            Pool::Postgres(p) => Tx::postgres(p.begin().await?, self.commits.clone()),
         })
     }
 
@@ -201,23 +201,19 @@ impl Store {
 impl Store {
     /// Creates a database on a PostgreSQL server (tests and the benchmark make throwaway ones).
     pub async fn create_database(&self, name: &str) -> Result<(), StoreError> {
-        self.database_ddl("CREATE DATABASE", name).await
+        self.database_ddl("CREATE DATABASE", name, "").await
     }
 
     /// Drops a database on a PostgreSQL server, disconnecting its sessions.
     pub async fn drop_database(&self, name: &str) -> Result<(), StoreError> {
-        self.database_ddl("DROP DATABASE IF EXISTS", name).await
+        self.database_ddl("DROP DATABASE IF EXISTS", name, " WITH (FORCE)")
+            .await
     }
 
-    async fn database_ddl(&self, verb: &str, name: &str) -> Result<(), StoreError> {
+    async fn database_ddl(&self, verb: &str, name: &str, suffix: &str) -> Result<(), StoreError> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(StoreError::Config(format!("invalid database name {name}")));
         }
-        let suffix = if verb.starts_with("DROP") {
-            " WITH (FORCE)"
-        } else {
-            ""
-        };
         match &self.pool {
             Pool::Postgres(p) => {
                 sqlx::query(sqlx::AssertSqlSafe(format!("{verb} {name}{suffix}")))
@@ -229,8 +225,9 @@ impl Store {
         }
     }
 
-    /// The benchmark's database ceiling: one single-row `UPDATE` in its own write transaction,
-    /// through the same pool, pragmas and transaction start as every use case.
+    /// The benchmark's database ceiling: one single-row `UPDATE`, committed on its own
+    /// (autocommit), through the same pool, pragmas and durability as every use case; it skips
+    /// `BEGIN IMMEDIATE` and the writer queue, which only order concurrent writers.
     pub async fn probe_update(
         &self,
         conversation_id: i64,

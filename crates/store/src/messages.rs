@@ -248,13 +248,9 @@ pub async fn first_of_content_type(
     conversation: ConversationId,
     content_type: ContentType,
 ) -> Result<Option<Message>, StoreError> {
-    // A literal, so the planner can use a partial index on the content type (the CSAT one).
     let stmt = select()
         .and_where(Expr::col(("messages", "conversation_id")).eq(conversation.get()))
-        .and_where(Expr::cust(format!(
-            "messages.content_type = {}",
-            content_type.code()
-        )))
+        .and_where(content_type_is(content_type))
         .order_by(("messages", "id"), Order::Asc)
         .limit(1)
         .to_owned();
@@ -496,4 +492,10 @@ pub async fn last_incoming_times(
         .into_iter()
         .map(|r| (r.conversation_id, r.last_at))
         .collect())
+}
+
+/// `messages.content_type = <code>` written as a literal, so both engines can prove a partial
+/// index on the content type (the CSAT ones) applies; a bound parameter would not.
+pub(crate) fn content_type_is(ct: ContentType) -> sea_query::Expr {
+    Expr::cust(format!("messages.content_type = {}", ct.code()))
 }

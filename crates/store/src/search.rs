@@ -16,9 +16,29 @@ pub fn words(q: &str) -> Vec<String> {
         .collect()
 }
 
-/// The condition "this message's content contains every word of `q`" on `messages`.
-/// A query without words matches nothing.
-pub fn message_matches(engine: Engine, q: &str) -> Expr {
+/// Where each engine keeps the words of a table: the FTS5 table whose rowid is the row's id
+/// (SQLite), and the expression of the GIN index, verbatim (PostgreSQL).
+struct WordIndex {
+    table: &'static str,
+    fts_table: &'static str,
+    tsvector: &'static str,
+}
+
+const MESSAGE_WORDS: WordIndex = WordIndex {
+    table: "messages",
+    fts_table: "messages_fts",
+    tsvector: "to_tsvector('simple', coalesce(\"messages\".\"content\", ''))",
+};
+
+const CONTACT_WORDS: WordIndex = WordIndex {
+    table: "contacts",
+    fts_table: "contacts_fts",
+    tsvector: "to_tsvector('simple', regexp_replace(lower(coalesce(\"contacts\".\"name\", '') || ' ' || coalesce(\"contacts\".\"email\", '') || ' ' || coalesce(\"contacts\".\"phone_number\", '') || ' ' || coalesce(\"contacts\".\"identifier\", '')), '[^[:alnum:]]+', ' ', 'g'))",
+};
+
+/// "The row has a word starting with each word of `q`" through the table's word index. A
+/// query without words matches nothing.
+fn has_words(engine: Engine, index: &WordIndex, q: &str) -> Expr {
     let w = words(q);
     if w.is_empty() {
         return Expr::val(1i64).eq(0i64);
@@ -26,12 +46,12 @@ pub fn message_matches(engine: Engine, q: &str) -> Expr {
     match engine {
         Engine::Sqlite => {
             let fts: Vec<String> = w.iter().map(|t| format!("\"{t}\"*")).collect();
-            Expr::col(("messages", "id")).in_subquery(
+            Expr::col((index.table, "id")).in_subquery(
                 Query::select()
                     .column("rowid")
-                    .from("messages_fts")
+                    .from(index.fts_table)
                     .and_where(
-                        Expr::col("messages_fts")
+                        Expr::col(index.fts_table)
                             .binary(BinOper::Custom("MATCH"), Expr::val(fts.join(" "))),
                     )
                     .to_owned(),
@@ -39,7 +59,7 @@ pub fn message_matches(engine: Engine, q: &str) -> Expr {
         }
         Engine::Postgres => {
             let tsq: Vec<String> = w.iter().map(|t| format!("{t}:*")).collect();
-            Expr::cust("to_tsvector('simple', coalesce(\"messages\".\"content\", ''))").binary(
+            Expr::cust(index.tsvector).binary(
                 BinOper::Custom("@@"),
                 Func::cust("to_tsquery")
                     .arg(Expr::cust("'simple'"))
@@ -49,51 +69,20 @@ pub fn message_matches(engine: Engine, q: &str) -> Expr {
     }
 }
 
+/// The condition "this message's content contains every word of `q`" on `messages`.
+pub fn message_matches(engine: Engine, q: &str) -> Expr {
+    has_words(engine, &MESSAGE_WORDS, q)
+}
+
 /// Contacts of an account whose name, email, phone number or identifier contain words starting
 /// with each word of `q` (the contacts' full-text index on either engine).
 pub fn contacts_with_words(engine: Engine, account: AccountId, q: &str) -> SelectStatement {
-    let w = words(q);
-    let mut stmt = Query::select();
-    stmt.column(("contacts", "id"))
+    Query::select()
+        .column(("contacts", "id"))
         .from("contacts")
-        .and_where(Expr::col(("contacts", "account_id")).eq(account.get()));
-    if w.is_empty() {
-        stmt.and_where(Expr::val(1i64).eq(0i64));
-        return stmt;
-    }
-    match engine {
-        Engine::Sqlite => {
-            let fts: Vec<String> = w.iter().map(|t| format!("\"{t}\"*")).collect();
-            stmt.and_where(
-                Expr::col(("contacts", "id")).in_subquery(
-                    Query::select()
-                        .column("rowid")
-                        .from("contacts_fts")
-                        .and_where(
-                            Expr::col("contacts_fts")
-                                .binary(BinOper::Custom("MATCH"), Expr::val(fts.join(" "))),
-                        )
-                        .to_owned(),
-                ),
-            );
-        }
-        Engine::Postgres => {
-            let tsq: Vec<String> = w.iter().map(|t| format!("{t}:*")).collect();
-            // The expression of the contacts_words_idx index, verbatim.
-            stmt.and_where(
-                Expr::cust(
-                    "to_tsvector('simple', regexp_replace(lower(coalesce(\"contacts\".\"name\", '') || ' ' || coalesce(\"contacts\".\"email\", '') || ' ' || coalesce(\"contacts\".\"phone_number\", '') || ' ' || coalesce(\"contacts\".\"identifier\", '')), '[^[:alnum:]]+', ' ', 'g'))",
-                )
-                .binary(
-                    BinOper::Custom("@@"),
-                    Func::cust("to_tsquery")
-                        .arg(Expr::cust("'simple'"))
-                        .arg(tsq.join(" & ")),
-                ),
-            );
-        }
-    }
-    stmt
+        .and_where(Expr::col(("contacts", "account_id")).eq(account.get()))
+        .and_where(has_words(engine, &CONTACT_WORDS, q))
+        .to_owned()
 }
 
 /// `SELECT conversation_id FROM messages WHERE <content matches q>` within an account;

@@ -9,7 +9,7 @@
 //! one of them waits for a retry. Results are written with the attempt number claimed: a stale
 //! runner's result touches nothing.
 
-use confab_domain::webhook::{Attempt, Delivery, DeliveryState, Webhook};
+use confab_domain::webhook::{Attempt, Delivery, DeliveryState, Receiver, Webhook};
 use confab_domain::{AccountId, DeliveryId, InboxId, Timestamp, WebhookId};
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
 use serde_json::Value;
@@ -265,10 +265,8 @@ const DELIVERY_COLUMNS: [&str; 19] = [
 pub struct NewDelivery {
     pub uuid: String,
     pub account: AccountId,
-    pub webhook: Option<WebhookId>,
-    pub inbox: Option<InboxId>,
-    /// `w<id>` or `i<id>`: with `event_id`, what makes a dispatch idempotent.
-    pub target: String,
+    pub receiver: Receiver,
+    /// The outbox event it delivers; `None` for a replay or a test event.
     pub event_id: Option<i64>,
     pub event: String,
     pub url: String,
@@ -286,14 +284,18 @@ pub async fn insert_delivery(
     n: &NewDelivery,
     now: Timestamp,
 ) -> Result<Option<DeliveryId>, StoreError> {
+    let (webhook, inbox) = match n.receiver {
+        Receiver::Webhook(w) => (Some(w), None),
+        Receiver::Inbox(i) => (None, Some(i)),
+    };
     let mut stmt = insert_into(
         "webhook_deliveries",
         vec![
             ("uuid", n.uuid.clone().into()),
             ("account_id", n.account.get().into()),
-            ("webhook_id", n.webhook.map(WebhookId::get).into()),
-            ("inbox_id", n.inbox.map(InboxId::get).into()),
-            ("target", n.target.clone().into()),
+            ("webhook_id", webhook.map(WebhookId::get).into()),
+            ("inbox_id", inbox.map(InboxId::get).into()),
+            ("target", n.receiver.key().into()),
             ("event_id", n.event_id.into()),
             ("event", n.event.clone().into()),
             ("url", n.url.clone().into()),
@@ -315,6 +317,19 @@ pub async fn insert_delivery(
     );
     stmt.returning_col("id");
     Ok(c.fetch_scalar::<i64>(&stmt).await?.map(DeliveryId))
+}
+
+/// The claim of deliveries (the caller says which): leased until `now + lease_secs`, one more
+/// attempt counted, the claimed rows returned.
+fn lease(now: Timestamp, lease_secs: i64) -> sea_query::UpdateStatement {
+    let lease_end = now.plus_seconds(lease_secs).as_micros();
+    Query::update()
+        .table("webhook_deliveries")
+        .value("next_attempt_at", lease_end)
+        .value("locked_until", lease_end)
+        .value("attempts", Expr::col("attempts").add(Expr::val(1i64)))
+        .returning(Query::returning().columns(DELIVERY_COLUMNS))
+        .to_owned()
 }
 
 /// Claims up to `limit` due deliveries, each the oldest pending one of its ordering key,
@@ -343,14 +358,9 @@ pub async fn claim_due(
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
-    let lease_end = now.plus_seconds(lease_secs).as_micros();
-    let mut stmt = Query::update();
-    stmt.table("webhook_deliveries")
-        .value("next_attempt_at", lease_end)
-        .value("locked_until", lease_end)
-        .value("attempts", Expr::col("attempts").add(Expr::val(1i64)))
+    let stmt = lease(now, lease_secs)
         .and_where(Expr::col("id").in_subquery(pick))
-        .returning(Query::returning().columns(DELIVERY_COLUMNS));
+        .to_owned();
     let mut claimed: Vec<Delivery> = c.fetch_all(&stmt).await?;
     claimed.sort_by_key(|d| d.id);
     Ok(claimed)
@@ -363,12 +373,7 @@ pub async fn claim_one(
     now: Timestamp,
     lease_secs: i64,
 ) -> Result<Option<Delivery>, StoreError> {
-    let lease_end = now.plus_seconds(lease_secs).as_micros();
-    let stmt = Query::update()
-        .table("webhook_deliveries")
-        .value("next_attempt_at", lease_end)
-        .value("locked_until", lease_end)
-        .value("attempts", Expr::col("attempts").add(Expr::val(1i64)))
+    let stmt = lease(now, lease_secs)
         .and_where(Expr::col("id").eq(id.get()))
         .and_where(Expr::col("state").eq(DeliveryState::Pending.as_str()))
         .and_where(Expr::col("next_attempt_at").lte(now.as_micros()))
@@ -454,18 +459,11 @@ fn select_deliveries() -> sea_query::SelectStatement {
         .to_owned()
 }
 
-/// A page of an account's deliveries, newest first: of one webhook, or of one API inbox.
-#[derive(Debug, Clone, Copy)]
-pub enum DeliveriesOf {
-    Webhook(WebhookId),
-    Inbox(InboxId),
-}
-
 /// The newest `limit` deliveries of a receiver, older than `before` when given.
 pub async fn list_deliveries(
     c: &mut Conn<'_>,
     account: AccountId,
-    of: DeliveriesOf,
+    of: Receiver,
     state: Option<DeliveryState>,
     before: Option<DeliveryId>,
     limit: u64,
@@ -474,8 +472,8 @@ pub async fn list_deliveries(
         .and_where(Expr::col("account_id").eq(account.get()))
         .to_owned();
     match of {
-        DeliveriesOf::Webhook(w) => stmt.and_where(Expr::col("webhook_id").eq(w.get())),
-        DeliveriesOf::Inbox(i) => stmt
+        Receiver::Webhook(w) => stmt.and_where(Expr::col("webhook_id").eq(w.get())),
+        Receiver::Inbox(i) => stmt
             .and_where(Expr::col("inbox_id").eq(i.get()))
             .and_where(Expr::col("webhook_id").is_null()),
     };

@@ -8,7 +8,7 @@ use confab_domain::contact::Contact;
 use confab_domain::conversation::{self as conv_rules, Conversation, ConversationStatus};
 use confab_domain::message::{ContentType, MessageType};
 use confab_domain::{ConversationId, MessageId};
-use confab_store::conversations::{self, CustomerScope, NewConversation};
+use confab_store::conversations::{self, NewConversation};
 use confab_store::messages::{self, MessageWindow};
 use confab_store::{Conn, agent_bots};
 use serde_json::{Value, json};
@@ -51,24 +51,21 @@ pub struct CustomerMessage {
 }
 
 impl App {
-    /// A conversation of the customer by display id; anyone else's is 404.
+    /// The customer of the credentials and one of their conversations by display id; anyone
+    /// else's is 404.
     async fn customer_conversation(
         &self,
         c: &mut Conn<'_>,
-        customer: &Customer,
+        inbox_identifier: &str,
+        source_id: &str,
         display_id: i64,
-    ) -> AppResult<Conversation> {
+    ) -> AppResult<(Customer, Conversation)> {
+        let customer = self.customer(c, inbox_identifier, source_id).await?;
         let conv = conversations::find_by_display_id(c, customer.inbox.account_id, display_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let theirs = match customer.scope() {
-            CustomerScope::Identity(ci) => conv.contact_inbox_id == Some(ci),
-            CustomerScope::Contact { contact, inbox } => {
-                conv.contact_id == contact && conv.inbox_id == inbox
-            }
-        };
-        if theirs {
-            Ok(conv)
+        if customer.scope().covers(&conv) {
+            Ok((customer, conv))
         } else {
             Err(AppError::NotFound)
         }
@@ -137,8 +134,7 @@ impl App {
         display_id: i64,
     ) -> AppResult<()> {
         let mut c = self.store().conn();
-        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-        self.customer_conversation(&mut c, &customer, display_id)
+        self.customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await
             .map(|_| ())
     }
@@ -151,9 +147,8 @@ impl App {
         display_id: i64,
     ) -> AppResult<CustomerConversation> {
         let mut c = self.store().conn();
-        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-        let conv = self
-            .customer_conversation(&mut c, &customer, display_id)
+        let (customer, conv) = self
+            .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await?;
         self.customer_view(&mut c, &customer.contact, conv).await
     }
@@ -249,9 +244,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
-        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-        let conv = self
-            .customer_conversation(&mut c, &customer, display_id)
+        let (customer, conv) = self
+            .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await?;
         if conv.status != ConversationStatus::Resolved {
             let acting = Acting::contact(&customer.contact);
@@ -271,33 +265,6 @@ impl App {
         Ok(view)
     }
 
-    /// `POST …/conversations/:id/toggle_typing_status` of an agent (`is_private`: typing a
-    /// private note): an event for live listeners and webhooks; nothing is stored.
-    pub async fn agent_typing(
-        &self,
-        scope: &crate::Scope,
-        display_id: i64,
-        typing_status: Option<&str>,
-        is_private: bool,
-    ) -> AppResult<()> {
-        let event = typing_event(typing_status)?;
-        let now = self.now();
-        let mut tx = self.store().begin().await?;
-        let mut c = tx.conn();
-        let conv = self.load_conversation(&mut c, scope, display_id).await?;
-        self.record_event(
-            &mut c,
-            &conv,
-            event,
-            serde_json::json!({ "is_private": is_private }),
-            &Acting::of(scope),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// `POST …/conversations/:id/toggle_typing` with `typing_status` `on`, `off` or
     /// `recording`: recorded as an event for live listeners and webhooks; nothing is stored.
     pub async fn public_typing(
@@ -311,9 +278,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
-        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-        let conv = self
-            .customer_conversation(&mut c, &customer, display_id)
+        let (customer, conv) = self
+            .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await?;
         let acting = Acting::contact(&customer.contact);
         self.record_event(&mut c, &conv, event, Value::Null, &acting, now)
@@ -333,9 +299,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
-        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-        let conv = self
-            .customer_conversation(&mut c, &customer, display_id)
+        let (customer, conv) = self
+            .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await?;
         let ch = conversations::ConversationChanges {
             contact_last_seen_at: Some(Some(now)),
@@ -362,9 +327,8 @@ impl App {
         before: Option<i64>,
     ) -> AppResult<Vec<MessageView>> {
         let mut c = self.store().conn();
-        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-        let conv = self
-            .customer_conversation(&mut c, &customer, display_id)
+        let (_, conv) = self
+            .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await?;
         let window = MessageWindow {
             before: before.map(MessageId),
@@ -397,18 +361,16 @@ impl App {
         let result: AppResult<MessageView> = async {
             let mut tx = self.store().begin().await?;
             let mut c = tx.conn();
-            let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-            let conv = self
-                .customer_conversation(&mut c, &customer, display_id)
+            let (customer, conv) = self
+                .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
                 .await?;
             flood_guard(&mut c, conv.id, now).await?;
             let acting = Acting::contact(&customer.contact);
             let spec = NewMessageSpec {
                 message_type: MessageType::Incoming,
-                content_type: ContentType::Text,
+                content,
                 ..NewMessageSpec::outgoing(String::new())
             };
-            let spec = NewMessageSpec { content, ..spec };
             let msg = self
                 .add_message_tx(&mut c, &conv, spec, &acting, now)
                 .await?;
@@ -444,9 +406,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
-        let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
-        let conv = self
-            .customer_conversation(&mut c, &customer, display_id)
+        let (customer, conv) = self
+            .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await?;
         let msg = messages::find_message(&mut c, conv.id, id)
             .await?
@@ -462,7 +423,7 @@ impl App {
 }
 
 /// The event of a `typing_status`.
-fn typing_event(typing_status: Option<&str>) -> AppResult<&'static str> {
+pub(crate) fn typing_event(typing_status: Option<&str>) -> AppResult<&'static str> {
     match typing_status.map(str::trim) {
         Some("on") => Ok("conversation_typing_on"),
         Some("off") => Ok("conversation_typing_off"),

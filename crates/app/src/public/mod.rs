@@ -24,8 +24,9 @@ use confab_store::conversations::CustomerScope;
 use confab_store::{Conn, StoreError, inboxes};
 use serde_json::Value;
 
+pub(crate) use self::conversations::typing_event;
 pub use self::conversations::{CustomerConversation, CustomerMessage};
-use crate::contacts::{ContactInput, clean, taken_fields};
+use crate::contacts::{ContactInput, clean, taken_fields, write_error};
 use crate::error::{AppError, AppResult};
 use crate::lifecycle::Acting;
 use crate::{App, secrets};
@@ -168,15 +169,28 @@ impl App {
         source_id: &str,
     ) -> AppResult<Customer> {
         let inbox = self.api_inbox(c, inbox_identifier).await?;
-        let contact_inbox = contacts::find_contact_inbox(c, inbox.id, source_id)
+        self.customer_in(c, inbox, source_id)
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The contact identity of `source_id` in an inbox already found, if there is one.
+    async fn customer_in(
+        &self,
+        c: &mut Conn<'_>,
+        inbox: Inbox,
+        source_id: &str,
+    ) -> AppResult<Option<Customer>> {
+        let Some(contact_inbox) = contacts::find_contact_inbox(c, inbox.id, source_id).await?
+        else {
+            return Ok(None);
+        };
         let contact = contacts::get_contact(c, inbox.account_id, contact_inbox.contact_id).await?;
-        Ok(Customer {
+        Ok(Some(Customer {
             inbox,
             contact_inbox,
             contact,
-        })
+        }))
     }
 
     /// `GET /public/api/v1/inboxes/:inbox_identifier`.
@@ -221,14 +235,8 @@ impl App {
         )?;
         let account = inbox.account_id;
         if let Some(s) = &source
-            && let Some(ci) = contacts::find_contact_inbox(&mut c, inbox.id, s).await?
+            && let Some(customer) = self.customer_in(&mut c, inbox.clone(), s).await?
         {
-            let contact = contacts::get_contact(&mut c, account, ci.contact_id).await?;
-            let customer = Customer {
-                inbox,
-                contact_inbox: ci,
-                contact,
-            };
             let customer = self
                 .verify_customer(&mut c, customer, proven.as_deref(), now)
                 .await?;
@@ -267,12 +275,8 @@ impl App {
                     blocked: false,
                 };
                 let id = match contacts::insert_contact(&mut c, account, &new, now).await {
-                    Err(StoreError::UniqueViolation) => {
-                        return Err(AppError::Invalid(
-                            taken_fields(&mut self.store().conn(), account, None, &cc).await?,
-                        ));
-                    }
-                    other => other?,
+                    Ok(id) => id,
+                    Err(e) => return Err(write_error(self, e, account, None, &cc).await),
                 };
                 let row = contacts::get_contact(&mut c, account, id).await?;
                 self.record_contact_event(&mut c, None, &row, &Acting::contact(&row), now)
@@ -381,13 +385,8 @@ impl App {
             custom_attributes,
             ..Default::default()
         };
-        match contacts::update_contact(&mut c, contact.id, &ch, now).await {
-            Err(StoreError::UniqueViolation) => {
-                return Err(AppError::Invalid(
-                    taken_fields(&mut self.store().conn(), account, Some(contact.id), &cc).await?,
-                ));
-            }
-            other => other?,
+        if let Err(e) = contacts::update_contact(&mut c, contact.id, &ch, now).await {
+            return Err(write_error(self, e, account, Some(contact.id), &cc).await);
         }
         let after = contacts::get_contact(&mut c, account, contact.id).await?;
         self.record_contact_event(

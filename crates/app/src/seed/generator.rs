@@ -1,6 +1,8 @@
 //! The generated rows of `confab admin seed`: deterministic from the seed, shaped like a
 //! mature help desk's data.
 
+use confab_domain::conversation::{ActorKind, ConversationStatus as Status, status_activity};
+use confab_domain::message::{MessageType, SenderType};
 use confab_domain::{ConversationId, UserId};
 use confab_store::seed::{
     ContactInboxRow, ContactRow, ConversationRow, IdBase, JobRow, MessageRow, SeedBatch,
@@ -10,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use super::{LABELS, PLANS, RARE_WORD};
-use crate::lifecycle::{WAKE_JOB, wake_key};
+use crate::lifecycle::{WAKE_JOB, wake_key, wake_payload};
 use crate::secrets;
 
 /// The fixed parts the generator refers to.
@@ -140,11 +142,11 @@ impl Generator {
             + self.rng.random_range(0..self.spacing);
         let r = &mut self.rng;
         let recent = now - created < 60 * DAY;
-        let status: i16 = match (recent, r.random_range(0..100)) {
-            (true, 0..50) | (false, 0..12) => 0,   // open
-            (true, 50..60) | (false, 12..15) => 2, // pending
-            (true, 60..68) | (false, 15..16) => 3, // snoozed
-            _ => 1,                                // resolved
+        let status = match (recent, r.random_range(0..100)) {
+            (true, 0..50) | (false, 0..12) => Status::Open,
+            (true, 50..60) | (false, 12..15) => Status::Pending,
+            (true, 60..68) | (false, 15..16) => Status::Snoozed,
+            _ => Status::Resolved,
         };
         let priority = match r.random_range(0..100) {
             0..60 => None,
@@ -154,7 +156,8 @@ impl Generator {
             _ => Some(3),
         };
         let agents = self.world.agents.len();
-        let assignee = (status != 2 && r.random_bool(0.75)).then(|| r.random_range(0..agents));
+        let assignee =
+            (status != Status::Pending && r.random_bool(0.75)).then(|| r.random_range(0..agents));
         let team = r
             .random_bool(0.3)
             .then(|| self.world.teams[r.random_range(0..self.world.teams.len())]);
@@ -191,30 +194,33 @@ impl Generator {
         for i in 0..count {
             let r = &mut self.rng;
             let (kind, private) = if i == 0 {
-                (0, false)
+                (MessageType::Incoming, false)
             } else {
                 match r.random_range(0..100) {
-                    0..50 => (0, false),
-                    50..95 => (1, false),
-                    _ => (1, true),
+                    0..50 => (MessageType::Incoming, false),
+                    50..95 => (MessageType::Outgoing, false),
+                    _ => (MessageType::Outgoing, true),
                 }
             };
-            let sender = if kind == 0 {
-                (Some(1), Some(contact_id))
+            let sender = if kind == MessageType::Incoming {
+                (Some(SenderType::Contact.code()), Some(contact_id))
             } else {
                 let agent = assignee.unwrap_or_else(|| r.random_range(0..agents));
-                (Some(2), Some(self.world.agents[agent].0.get()))
+                (
+                    Some(SenderType::User.code()),
+                    Some(self.world.agents[agent].0.get()),
+                )
             };
             let content = sentence(r);
             let mid = self.message(
                 b,
                 (id, inbox),
-                (kind, private),
+                (kind.code(), private),
                 content,
                 sender,
                 at.min(now),
             );
-            if kind == 0 {
+            if kind == MessageType::Incoming {
                 unread += 1;
                 waiting_since.get_or_insert(at);
             } else if !private {
@@ -227,15 +233,15 @@ impl Generator {
             last_non_activity = Some(mid);
             at += self.rng.random_range(MINUTE..120 * MINUTE);
         }
-        if status == 1 {
-            let who = assignee.map_or("Automation System".to_owned(), |a| {
-                self.world.agents[a].1.clone()
+        if status == Status::Resolved {
+            let who = assignee.map_or(ActorKind::Automation, |a| {
+                ActorKind::Named(self.world.agents[a].1.clone())
             });
-            let content = format!("Conversation was marked resolved by {who}");
+            let content = status_activity(&who, status).unwrap_or_default();
             let mid = self.message(
                 b,
                 (id, inbox),
-                (2, false),
+                (MessageType::Activity.code(), false),
                 content,
                 (None, None),
                 at.min(now),
@@ -244,18 +250,18 @@ impl Generator {
             waiting_since = None;
         }
         let last_activity = b.messages.last().map_or(created, |m| m.created_at).min(now);
-        let snoozed_until = (status == 3 && self.rng.random_bool(0.7))
+        let snoozed_until = (status == Status::Snoozed && self.rng.random_bool(0.7))
             .then(|| now + self.rng.random_range(MINUTE * 30..7 * DAY));
         if let Some(until) = snoozed_until {
             b.jobs.push(JobRow {
                 kind: WAKE_JOB.into(),
                 dedupe_key: wake_key(ConversationId(id)),
-                payload: json!({ "conversation_id": id, "snoozed_until": until }).to_string(),
+                payload: wake_payload(ConversationId(id), until).to_string(),
                 run_at: until,
                 created_at: last_activity,
             });
         }
-        if status == 0 {
+        if status == Status::Open {
             self.totals.open += 1;
         }
         self.totals.messages += (self.next.message - first_message) as u64;
@@ -266,14 +272,14 @@ impl Generator {
             inbox_id: inbox,
             contact_id,
             contact_inbox_id,
-            status,
+            status: status.code(),
             priority,
             snoozed_until,
             assignee_id: assignee.map(|a| self.world.agents[a].0.get()),
             team_id: team,
             agent_last_seen_at: last_outgoing,
             first_reply_created_at: first_reply,
-            waiting_since: if status == 1 { None } else { waiting_since },
+            waiting_since,
             last_activity_at: last_activity,
             unread_count: unread,
             last_message_id: last_id,

@@ -96,6 +96,7 @@ impl App {
         let (scope, admin_email, admin_token, agents) = self.seed_people(opts).await?;
         let account = scope.account_id();
         let mut inbox_ids = Vec::new();
+        let agent_ids: Vec<UserId> = agents.iter().map(|(id, _, _)| *id).collect();
         for i in 0..opts.inboxes.max(1) {
             let inbox = self
                 .create_inbox(
@@ -107,8 +108,7 @@ impl App {
                     },
                 )
                 .await?;
-            let ids: Vec<UserId> = agents.iter().map(|(id, _, _)| *id).collect();
-            self.change_inbox_members(&scope, inbox.id, &ids, MemberChange::Set)
+            self.change_inbox_members(&scope, inbox.id, &agent_ids, MemberChange::Set)
                 .await?;
             inbox_ids.push(inbox.id.get());
         }

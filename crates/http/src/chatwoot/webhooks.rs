@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use confab_app::App;
-use confab_app::domain::webhook::{Attempt, Webhook};
+use confab_app::domain::webhook::{Attempt, Receiver, Webhook};
 use confab_app::domain::{DeliveryId, InboxId, WebhookId};
-use confab_app::webhooks::{DeliveriesOf, DeliveryLog, WebhookInput};
+use confab_app::webhooks::{DeliveryLog, WebhookInput};
 use serde_json::{Value, json};
 
 use crate::error::ApiResult;
@@ -206,7 +206,7 @@ fn before(params: &Params) -> ApiResult<Option<i64>> {
 async fn log_page(
     app: &App,
     scope: &confab_app::Scope,
-    of: DeliveriesOf,
+    of: Receiver,
     params: &Params,
 ) -> ApiResult<Json<Value>> {
     let list = app
@@ -232,7 +232,7 @@ async fn deliveries(
     Ids((_, id)): Ids<(i64, i64)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    log_page(&app, &scope, DeliveriesOf::Webhook(WebhookId(id)), &params).await
+    log_page(&app, &scope, Receiver::Webhook(WebhookId(id)), &params).await
 }
 
 async fn delivery(
@@ -241,7 +241,7 @@ async fn delivery(
     Ids((_, id, d)): Ids<(i64, i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     let log = app
-        .get_delivery(&scope, DeliveriesOf::Webhook(WebhookId(id)), DeliveryId(d))
+        .get_delivery(&scope, Receiver::Webhook(WebhookId(id)), DeliveryId(d))
         .await?;
     Ok(Json(json!({ "payload": delivery_json(&log, true) })))
 }
@@ -252,7 +252,7 @@ async fn replay(
     Ids((_, id, d)): Ids<(i64, i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     let log = app
-        .replay_delivery(&scope, DeliveriesOf::Webhook(WebhookId(id)), DeliveryId(d))
+        .replay_delivery(&scope, Receiver::Webhook(WebhookId(id)), DeliveryId(d))
         .await?;
     Ok(Json(json!({ "payload": delivery_json(&log, true) })))
 }
@@ -281,7 +281,7 @@ async fn inbox_deliveries(
     Ids((_, id)): Ids<(i64, i64)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    log_page(&app, &scope, DeliveriesOf::Inbox(InboxId(id)), &params).await
+    log_page(&app, &scope, Receiver::Inbox(InboxId(id)), &params).await
 }
 
 async fn inbox_delivery(
@@ -290,7 +290,7 @@ async fn inbox_delivery(
     Ids((_, id, d)): Ids<(i64, i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     let log = app
-        .get_delivery(&scope, DeliveriesOf::Inbox(InboxId(id)), DeliveryId(d))
+        .get_delivery(&scope, Receiver::Inbox(InboxId(id)), DeliveryId(d))
         .await?;
     Ok(Json(json!({ "payload": delivery_json(&log, true) })))
 }
@@ -301,7 +301,7 @@ async fn inbox_replay(
     Ids((_, id, d)): Ids<(i64, i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     let log = app
-        .replay_delivery(&scope, DeliveriesOf::Inbox(InboxId(id)), DeliveryId(d))
+        .replay_delivery(&scope, Receiver::Inbox(InboxId(id)), DeliveryId(d))
         .await?;
     Ok(Json(json!({ "payload": delivery_json(&log, true) })))
 }

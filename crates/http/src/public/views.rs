@@ -5,7 +5,6 @@
 use confab_app::App;
 use confab_app::conversations::MessageView;
 use confab_app::csat::CsatSurvey;
-use confab_app::domain::Timestamp;
 use confab_app::domain::contact::Contact;
 use confab_app::domain::csat::CsatResponse;
 use confab_app::domain::inbox::Inbox;
@@ -13,10 +12,6 @@ use confab_app::public::{Customer, CustomerConversation};
 use serde_json::{Value, json};
 
 use crate::conversation_views as cv;
-
-fn iso(t: Option<Timestamp>) -> Value {
-    t.map(|t| json!(t.to_rails_iso())).unwrap_or(Value::Null)
-}
 
 /// `GET /public/api/v1/inboxes/:inbox_identifier`.
 pub fn inbox(i: &Inbox) -> Value {
@@ -65,7 +60,7 @@ pub fn contact_row(c: &Contact) -> Value {
         "additional_attributes": c.additional_attributes,
         "identifier": c.identifier,
         "custom_attributes": c.custom_attributes,
-        "last_activity_at": iso(c.last_activity_at),
+        "last_activity_at": cv::iso_or_null(c.last_activity_at),
         "contact_type": contact_type(c.contact_type),
         "middle_name": "",
         "last_name": "",
@@ -111,9 +106,9 @@ pub fn conversation(app: &App, c: &CustomerConversation) -> Value {
         "id": conv.display_id,
         "uuid": conv.uuid,
         "inbox_id": conv.inbox_id,
-        "contact_last_seen_at": conv.contact_last_seen_at.map(Timestamp::unix_seconds).unwrap_or(0),
+        "contact_last_seen_at": cv::unix_or_zero(conv.contact_last_seen_at),
         "status": conv.status.as_str(),
-        "agent_last_seen_at": conv.agent_last_seen_at.map(Timestamp::unix_seconds).unwrap_or(0),
+        "agent_last_seen_at": cv::unix_or_zero(conv.agent_last_seen_at),
         "messages": c.messages.iter().map(|m| message(app, m)).collect::<Vec<_>>(),
         "contact": contact_row(&c.contact),
     })
