@@ -74,7 +74,7 @@ impl App {
         input: &AgentBotInput,
     ) -> AppResult<(AgentBot, Option<String>)> {
         self.own_bot(scope, id).await?;
-        let ch = Self::bot_changes(input)?;
+        let ch = self.bot_changes(input)?;
         let mut tx = self.store().begin().await?;
         agent_bots::update_agent_bot(&mut tx.conn(), id, &ch, self.now()).await?;
         tx.commit().await?;
@@ -87,6 +87,28 @@ impl App {
         agent_bots::delete_agent_bot(&mut tx.conn(), id).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The key a bot's deliveries are signed with (administrators of the bot's account).
+    pub async fn agent_bot_secret(&self, scope: &Scope, id: AgentBotId) -> AppResult<String> {
+        self.own_bot(scope, id).await?;
+        agent_bots::bot_secret(&mut self.store().conn(), scope.account_id(), id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// A new signing key for a bot; deliveries not yet sent are signed with it.
+    pub async fn rotate_agent_bot_secret(
+        &self,
+        scope: &Scope,
+        id: AgentBotId,
+    ) -> AppResult<String> {
+        self.own_bot(scope, id).await?;
+        let secret = crate::secrets::webhook_secret();
+        let mut tx = self.store().begin().await?;
+        agent_bots::set_bot_secret(&mut tx.conn(), id, &secret, self.now()).await?;
+        tx.commit().await?;
+        Ok(secret)
     }
 
     /// Replaces a bot's token; the old one stops working at once.

@@ -16,11 +16,12 @@ use std::time::Duration;
 
 use confab_domain::account::Account;
 use confab_domain::contact::Contact;
-use confab_domain::conversation::Conversation;
+use confab_domain::conversation::{Conversation, ConversationStatus};
 use confab_domain::message::{MessageStatus, MessageType};
 use confab_domain::user::User;
 use confab_domain::webhook::{
-    self as hooks, Delivery, DeliveryState, INBOX_EVENTS, MAX_ATTEMPTS, Receiver, Webhook,
+    self as hooks, BOT_EVENTS, Delivery, DeliveryState, INBOX_EVENTS, MAX_ATTEMPTS, Receiver,
+    Webhook,
 };
 use confab_domain::{AccountId, ContactId, ConversationId, DeliveryId, MessageId, UserId};
 use confab_store::events::{self, EventRow};
@@ -35,6 +36,10 @@ use crate::lifecycle::Acting;
 use crate::presentation::dedup;
 use crate::presentation::{ConversationView, MessageView};
 use crate::{App, secrets};
+
+/// Upstream's note when a failing bot's conversation is opened.
+const BOT_FAILED_ACTIVITY: &str =
+    "Conversation was marked open by system due to an error with the agent bot.";
 
 /// Events read per dispatch round.
 const DISPATCH_BATCH: u64 = 200;
@@ -89,10 +94,12 @@ pub trait EventRenderer: Send + Sync + 'static {
 /// A receiver of an event, with the URL it had when the event was dispatched.
 type Target<'a> = (Receiver, &'a str);
 
-/// The upstream webhook event an outbox event is delivered as, if any.
+/// The upstream event an outbox event is delivered as, if any (webhooks get the subscribable
+/// ones; agent bots also `conversation_opened` and `conversation_resolved`).
 fn wire_event(name: &str) -> Option<&'static str> {
     hooks::SUBSCRIBABLE_EVENTS
         .iter()
+        .chain(BOT_EVENTS.iter())
         .copied()
         .find(|e| *e == name)
 }
@@ -191,12 +198,15 @@ impl App {
         let inbox_ids = dedup(
             batch
                 .iter()
-                .filter(|e| INBOX_EVENTS.contains(&e.name.as_str()))
+                .filter(|e| {
+                    INBOX_EVENTS.contains(&e.name.as_str()) || BOT_EVENTS.contains(&e.name.as_str())
+                })
                 .filter_map(inbox_id_of)
                 .map(confab_domain::InboxId)
                 .collect(),
         );
         let receivers = webhooks::inbox_receivers(&mut c, &inbox_ids).await?;
+        let bots = webhooks::bot_receivers(&mut c, &inbox_ids).await?;
         // Each event's receivers, with the URL each had when the event was dispatched.
         let mut wanted: Vec<(&EventRow, &'static str, Vec<Target<'_>>)> = Vec::new();
         for e in batch {
@@ -213,6 +223,12 @@ impl App {
                 && let Some(r) = receivers.iter().find(|r| r.inbox_id.get() == inbox)
             {
                 targets.push((Receiver::Inbox(r.inbox_id), r.webhook_url.as_str()));
+            }
+            if BOT_EVENTS.contains(&name)
+                && let Some(inbox) = inbox_id_of(e)
+                && let Some(b) = bots.iter().find(|b| b.inbox_id.get() == inbox)
+            {
+                targets.push((Receiver::AgentBot(b.agent_bot_id), b.outgoing_url.as_str()));
             }
             if !targets.is_empty() {
                 wanted.push((e, name, targets));
@@ -440,6 +456,7 @@ impl App {
                 })
                 .collect(),
         );
+        let bots = dedup(ds.iter().filter_map(|d| d.agent_bot_id).collect());
         let mut out = HashMap::new();
         for w in webhooks::list_for_accounts(&mut c, &accounts).await? {
             out.insert(Receiver::Webhook(w.id), (w.url, w.secret));
@@ -449,6 +466,9 @@ impl App {
                 Receiver::Inbox(r.inbox_id),
                 (r.webhook_url, r.webhook_secret),
             );
+        }
+        for (id, url, secret) in webhooks::bot_endpoints(&mut c, &bots).await? {
+            out.insert(Receiver::AgentBot(id), (url, secret));
         }
         Ok(out)
     }
@@ -511,6 +531,9 @@ impl App {
             self.message_delivery_outcome(&mut c, &d, ok, sent.error.as_deref(), now)
                 .await?;
         }
+        if d.agent_bot_id.is_some() && !ok && d.event.starts_with("message_") {
+            self.bot_failed(&mut c, &d, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -526,44 +549,119 @@ impl App {
         error: Option<&str>,
         now: confab_domain::Timestamp,
     ) -> AppResult<()> {
-        let (Some(msg_id), Some(conv_id)) = (d.message_id, d.conversation_id) else {
+        let Some(conv_id) = d.conversation_id else {
             return Ok(());
         };
-        let Ok(msg) = messages::get_message(c, MessageId(msg_id)).await else {
+        let conv = conversations::get_conversation(c, ConversationId(conv_id)).await?;
+        if !ok {
+            return self
+                .mark_message_failed(c, &conv, d.message_id, error, now)
+                .await;
+        }
+        if d.event != "message_created" {
+            return Ok(());
+        }
+        let Some(msg) = self.delivered_message(c, d.message_id).await else {
             return Ok(());
         };
-        let (status, attrs) = if !ok && msg.status != MessageStatus::Failed {
-            let mut attrs = msg.content_attributes.clone();
-            if !attrs.is_object() {
-                attrs = json!({});
-            }
-            attrs["external_error"] = json!(error.unwrap_or("delivery failed"));
-            (MessageStatus::Failed, attrs)
-        } else if ok && d.event == "message_created" && msg.status == MessageStatus::Failed {
-            let mut attrs = msg.content_attributes.clone();
-            if let Some(map) = attrs.as_object_mut() {
-                map.remove("external_error");
-            }
-            (MessageStatus::Sent, attrs)
-        } else {
+        if msg.status != MessageStatus::Failed {
+            return Ok(());
+        }
+        let mut attrs = msg.content_attributes.clone();
+        if let Some(map) = attrs.as_object_mut() {
+            map.remove("external_error");
+        }
+        self.set_message_status(c, &conv, &msg, MessageStatus::Sent, attrs, now)
+            .await
+    }
+
+    async fn delivered_message(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        id: Option<i64>,
+    ) -> Option<confab_domain::message::Message> {
+        messages::get_message(c, MessageId(id?)).await.ok()
+    }
+
+    /// Marks a delivered message `failed` with the delivery's error, once.
+    async fn mark_message_failed(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        conv: &Conversation,
+        message_id: Option<i64>,
+        error: Option<&str>,
+        now: confab_domain::Timestamp,
+    ) -> AppResult<()> {
+        let Some(msg) = self.delivered_message(c, message_id).await else {
             return Ok(());
         };
+        if msg.status == MessageStatus::Failed {
+            return Ok(());
+        }
+        let mut attrs = msg.content_attributes.clone();
+        if !attrs.is_object() {
+            attrs = json!({});
+        }
+        attrs["external_error"] = json!(error.unwrap_or("delivery failed"));
+        self.set_message_status(c, conv, &msg, MessageStatus::Failed, attrs, now)
+            .await
+    }
+
+    async fn set_message_status(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        conv: &Conversation,
+        msg: &confab_domain::message::Message,
+        status: MessageStatus,
+        content_attributes: Value,
+        now: confab_domain::Timestamp,
+    ) -> AppResult<()> {
         let ch = MessageChanges {
             status: Some(status),
-            content_attributes: Some(attrs),
+            content_attributes: Some(content_attributes),
             ..Default::default()
         };
         messages::update_message(c, msg.id, &ch, now).await?;
-        let conv = conversations::get_conversation(c, ConversationId(conv_id)).await?;
         self.record_event(
             c,
-            &conv,
+            conv,
             "message_updated",
             json!({ "message_id": msg.id }),
             &Acting::system(),
             now,
         )
         .await
+    }
+
+    /// A bot that cannot be reached must not hold the customer: when a message's delivery to
+    /// the bot fails while the bot owns the conversation (`pending`), the conversation is
+    /// opened for the agents with upstream's activity note. Retries go on (the bot gets the
+    /// history when it is back), but the conversation is not handed back.
+    async fn bot_failed(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        d: &Delivery,
+        now: confab_domain::Timestamp,
+    ) -> AppResult<()> {
+        let Some(conv_id) = d.conversation_id else {
+            return Ok(());
+        };
+        let conv = conversations::get_conversation(c, ConversationId(conv_id)).await?;
+        if conv.status != ConversationStatus::Pending {
+            return Ok(());
+        }
+        self.set_status_tx(
+            c,
+            &conv,
+            ConversationStatus::Open,
+            None,
+            &Acting::system(),
+            now,
+        )
+        .await?;
+        let system = Acting::system();
+        self.activity_tx(c, &conv, Some(BOT_FAILED_ACTIVITY.to_owned()), &system, now)
+            .await
     }
 
     /// Runs the outbox until `stop`: wakes when something commits on this node, when a

@@ -527,9 +527,9 @@ impl App {
         if name.is_empty() {
             errors.add("name", "can't be blank");
         }
-        check_url(
+        check_bot_url(
             input.outgoing_url.as_ref().and_then(|u| u.as_deref()),
-            "outgoing_url",
+            self.config().webhook_allow_private,
             &mut errors,
         );
         if input.bot_config.as_ref().is_some_and(|v| !v.is_object()) {
@@ -545,21 +545,22 @@ impl App {
                 .bot_config
                 .clone()
                 .unwrap_or_else(|| Value::Object(Default::default())),
+            secret: crate::secrets::webhook_secret(),
         };
         let id = agent_bots::insert_agent_bot(c, &new, now).await?;
         let token = issue_token(self, c, OwnerKind::AgentBot, id.get()).await?;
         Ok((agent_bots::get_agent_bot(c, id).await?, token))
     }
 
-    pub(crate) fn bot_changes(input: &AgentBotInput) -> AppResult<AgentBotChanges> {
+    pub(crate) fn bot_changes(&self, input: &AgentBotInput) -> AppResult<AgentBotChanges> {
         let mut errors = ValidationErrors::new();
         let name = input.name.as_ref().map(|n| n.trim().to_owned());
         if name.as_deref() == Some("") {
             errors.add("name", "can't be blank");
         }
-        check_url(
+        check_bot_url(
             input.outgoing_url.as_ref().and_then(|u| u.as_deref()),
-            "outgoing_url",
+            self.config().webhook_allow_private,
             &mut errors,
         );
         if input.bot_config.as_ref().is_some_and(|v| !v.is_object()) {
@@ -599,7 +600,7 @@ impl App {
         input: &AgentBotInput,
     ) -> AppResult<(AgentBot, String)> {
         self.platform_get_agent_bot(p, id).await?;
-        let ch = Self::bot_changes(input)?;
+        let ch = self.bot_changes(input)?;
         let mut tx = self.store().begin().await?;
         agent_bots::update_agent_bot(&mut tx.conn(), id, &ch, self.now()).await?;
         tx.commit().await?;
@@ -621,17 +622,12 @@ impl App {
 }
 
 /// An http(s) URL of at most 2048 characters, when present.
-pub(crate) fn check_url(url: Option<&str>, field: &str, errors: &mut ValidationErrors) {
-    if let Some(u) = url {
-        let lower = u.to_ascii_lowercase();
-        let ok = (lower.starts_with("http://") || lower.starts_with("https://"))
-            && u.len() > 8
-            && !u.contains(char::is_whitespace);
-        if !ok {
-            errors.add(field, "is invalid");
-        } else if u.len() > 2048 {
-            errors.add(field, "is too long (maximum is 2048 characters)");
-        }
+/// An `outgoing_url` follows the webhook address rule: bots are posted to like webhooks.
+fn check_bot_url(url: Option<&str>, allow_private: bool, errors: &mut ValidationErrors) {
+    if let Some(u) = url
+        && let Err(why) = crate::outbound::check_url(u, allow_private)
+    {
+        errors.add("outgoing_url", why);
     }
 }
 

@@ -190,6 +190,11 @@ impl App {
                     .await?
                     .ok_or(AppError::NotFound)?;
             }
+            Receiver::AgentBot(b) => {
+                confab_store::agent_bots::bot_secret(&mut c, scope.account_id(), b)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            }
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod agent_bot;
+pub mod automation;
 pub mod contact;
 pub mod conversation;
 pub mod csat;

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::{AccountId, DeliveryId, InboxId, Timestamp, WebhookId};
+use crate::{AccountId, AgentBotId, DeliveryId, InboxId, Timestamp, WebhookId};
 
 /// The event names an account webhook may subscribe to (upstream's list, in its order).
 pub const SUBSCRIBABLE_EVENTS: [&str; 12] = [
@@ -30,6 +30,15 @@ pub const INBOX_EVENTS: [&str; 7] = [
     "message_updated",
     "conversation_typing_on",
     "conversation_typing_off",
+];
+
+/// The events the agent bot connected to an inbox receives at its `outgoing_url`
+/// (upstream's `AgentBotListener`). Activity messages are never sent.
+pub const BOT_EVENTS: [&str; 4] = [
+    "conversation_opened",
+    "conversation_resolved",
+    "message_created",
+    "message_updated",
 ];
 
 /// Attempts before a delivery is given up (dead-lettered): the first and 11 retries.
@@ -104,20 +113,23 @@ impl DeliveryState {
     }
 }
 
-/// Who receives a delivery: an account webhook, or an API inbox's `webhook_url`.
+/// Who receives a delivery: an account webhook, an API inbox's `webhook_url`, or the agent
+/// bot connected to an inbox (at its `outgoing_url`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Receiver {
     Webhook(WebhookId),
     Inbox(InboxId),
+    AgentBot(AgentBotId),
 }
 
 impl Receiver {
-    /// `w<id>` or `i<id>`: stored as a delivery's `target`, which with the event makes a
+    /// `w<id>`, `i<id>` or `b<id>`: stored as a delivery's `target`, which with the event makes a
     /// dispatch idempotent, and which starts its ordering key.
     pub fn key(self) -> String {
         match self {
             Receiver::Webhook(w) => format!("w{w}"),
             Receiver::Inbox(i) => format!("i{i}"),
+            Receiver::AgentBot(b) => format!("b{b}"),
         }
     }
 }
@@ -133,6 +145,8 @@ pub struct Delivery {
     pub webhook_id: Option<WebhookId>,
     /// Set when the receiver is the API inbox's `webhook_url`.
     pub inbox_id: Option<InboxId>,
+    /// Set when the receiver is an agent bot.
+    pub agent_bot_id: Option<AgentBotId>,
     pub event: String,
     pub url: String,
     pub conversation_id: Option<i64>,
@@ -153,10 +167,11 @@ pub struct Delivery {
 impl Delivery {
     /// Whom it is for.
     pub fn receiver(&self) -> Option<Receiver> {
-        match (self.webhook_id, self.inbox_id) {
-            (Some(w), _) => Some(Receiver::Webhook(w)),
-            (None, Some(i)) => Some(Receiver::Inbox(i)),
-            (None, None) => None,
+        match (self.webhook_id, self.inbox_id, self.agent_bot_id) {
+            (Some(w), ..) => Some(Receiver::Webhook(w)),
+            (None, Some(i), _) => Some(Receiver::Inbox(i)),
+            (None, None, Some(b)) => Some(Receiver::AgentBot(b)),
+            (None, None, None) => None,
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct NewAgentBot {
     pub description: Option<String>,
     pub outgoing_url: Option<String>,
     pub bot_config: Value,
+    /// The key its deliveries are signed with.
+    pub secret: String,
 }
 
 /// Changes to a bot.
@@ -53,6 +55,7 @@ pub async fn insert_agent_bot(
             ("outgoing_url", b.outgoing_url.clone().into()),
             ("bot_type", 0i16.into()),
             ("bot_config", json(&b.bot_config)),
+            ("secret", b.secret.clone().into()),
             ("created_at", now.as_micros().into()),
             ("updated_at", now.as_micros().into()),
         ],
@@ -206,4 +209,36 @@ pub async fn inbox_has_bot(c: &mut Conn<'_>, inbox: InboxId) -> Result<bool, Sto
         .limit(1)
         .to_owned();
     Ok(c.fetch_scalar::<i64>(&stmt).await?.is_some())
+}
+
+/// A bot's signing key (`None` when the bot is not of this account).
+pub async fn bot_secret(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    bot: AgentBotId,
+) -> Result<Option<String>, StoreError> {
+    let stmt = Query::select()
+        .column("secret")
+        .from("agent_bots")
+        .and_where(Expr::col("id").eq(bot.get()))
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .to_owned();
+    Ok(c.fetch_scalar::<Option<String>>(&stmt).await?.flatten())
+}
+
+/// Replaces a bot's signing key.
+pub async fn set_bot_secret(
+    c: &mut Conn<'_>,
+    bot: AgentBotId,
+    secret: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("agent_bots")
+        .value("secret", secret)
+        .value("updated_at", now.as_micros())
+        .and_where(Expr::col("id").eq(bot.get()))
+        .to_owned();
+    c.execute(&stmt).await?;
+    Ok(())
 }

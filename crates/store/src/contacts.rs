@@ -25,7 +25,7 @@ const COLUMNS: [&str; 13] = [
     "created_at",
     "updated_at",
 ];
-const CONTACT_INBOX_COLUMNS: [&str; 8] = [
+pub(crate) const CONTACT_INBOX_COLUMNS: [&str; 8] = [
     "id",
     "contact_id",
     "inbox_id",

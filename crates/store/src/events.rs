@@ -43,7 +43,7 @@ pub async fn record(
     Ok(())
 }
 
-fn select_events() -> sea_query::SelectStatement {
+pub(crate) fn select_events() -> sea_query::SelectStatement {
     Query::select()
         .columns([
             "id",

@@ -10,7 +10,7 @@
 //! runner's result touches nothing.
 
 use confab_domain::webhook::{Attempt, Delivery, DeliveryState, Receiver, Webhook};
-use confab_domain::{AccountId, DeliveryId, InboxId, Timestamp, WebhookId};
+use confab_domain::{AccountId, AgentBotId, DeliveryId, InboxId, Timestamp, WebhookId};
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
 use serde_json::Value;
 
@@ -193,6 +193,67 @@ pub async fn inbox_receivers(
     c.fetch_all(&stmt).await
 }
 
+/// The agent bot connected to an inbox, as a receiver of the inbox's events.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BotReceiver {
+    pub inbox_id: InboxId,
+    pub agent_bot_id: AgentBotId,
+    pub outgoing_url: String,
+    pub secret: String,
+}
+
+fn select_bot_receivers() -> sea_query::SelectStatement {
+    Query::select()
+        .column(("agent_bot_inboxes", "inbox_id"))
+        .column(("agent_bot_inboxes", "agent_bot_id"))
+        .column(("agent_bots", "outgoing_url"))
+        .column(("agent_bots", "secret"))
+        .from("agent_bot_inboxes")
+        .inner_join(
+            "agent_bots",
+            Expr::col(("agent_bots", "id")).equals(("agent_bot_inboxes", "agent_bot_id")),
+        )
+        .and_where(Expr::col(("agent_bots", "outgoing_url")).is_not_null())
+        .and_where(Expr::col(("agent_bots", "outgoing_url")).ne(""))
+        .and_where(Expr::col(("agent_bots", "secret")).is_not_null())
+        .to_owned()
+}
+
+/// The bots with an `outgoing_url` connected to any of `inboxes`.
+pub async fn bot_receivers(
+    c: &mut Conn<'_>,
+    inboxes: &[InboxId],
+) -> Result<Vec<BotReceiver>, StoreError> {
+    if inboxes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = select_bot_receivers()
+        .and_where(
+            Expr::col(("agent_bot_inboxes", "inbox_id")).is_in(inboxes.iter().map(|i| i.get())),
+        )
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
+/// Where and with which key the given bots are reached now (one row per bot, even when it
+/// serves several inboxes).
+pub async fn bot_endpoints(
+    c: &mut Conn<'_>,
+    bots: &[AgentBotId],
+) -> Result<Vec<(AgentBotId, String, String)>, StoreError> {
+    if bots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(["id", "outgoing_url", "secret"])
+        .from("agent_bots")
+        .and_where(Expr::col("id").is_in(bots.iter().map(|b| b.get())))
+        .and_where(Expr::col("outgoing_url").is_not_null())
+        .and_where(Expr::col("secret").is_not_null())
+        .to_owned();
+    c.fetch_all(&stmt).await
+}
+
 /// An API inbox's signing key.
 pub async fn inbox_secret(
     c: &mut Conn<'_>,
@@ -238,12 +299,13 @@ pub async fn set_inbox_secret(
     Ok(())
 }
 
-const DELIVERY_COLUMNS: [&str; 19] = [
+const DELIVERY_COLUMNS: [&str; 20] = [
     "id",
     "uuid",
     "account_id",
     "webhook_id",
     "inbox_id",
+    "agent_bot_id",
     "event",
     "url",
     "conversation_id",
@@ -284,9 +346,10 @@ pub async fn insert_delivery(
     n: &NewDelivery,
     now: Timestamp,
 ) -> Result<Option<DeliveryId>, StoreError> {
-    let (webhook, inbox) = match n.receiver {
-        Receiver::Webhook(w) => (Some(w), None),
-        Receiver::Inbox(i) => (None, Some(i)),
+    let (webhook, inbox, bot) = match n.receiver {
+        Receiver::Webhook(w) => (Some(w), None, None),
+        Receiver::Inbox(i) => (None, Some(i), None),
+        Receiver::AgentBot(b) => (None, None, Some(b)),
     };
     let mut stmt = insert_into(
         "webhook_deliveries",
@@ -295,6 +358,7 @@ pub async fn insert_delivery(
             ("account_id", n.account.get().into()),
             ("webhook_id", webhook.map(WebhookId::get).into()),
             ("inbox_id", inbox.map(InboxId::get).into()),
+            ("agent_bot_id", bot.map(AgentBotId::get).into()),
             ("target", n.receiver.key().into()),
             ("event_id", n.event_id.into()),
             ("event", n.event.clone().into()),
@@ -476,6 +540,7 @@ pub async fn list_deliveries(
         Receiver::Inbox(i) => stmt
             .and_where(Expr::col("inbox_id").eq(i.get()))
             .and_where(Expr::col("webhook_id").is_null()),
+        Receiver::AgentBot(b) => stmt.and_where(Expr::col("agent_bot_id").eq(b.get())),
     };
     if let Some(s) = state {
         stmt.and_where(Expr::col("state").eq(s.as_str()));

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use confab_app::App;
 use confab_app::domain::webhook::{Attempt, Receiver, Webhook};
-use confab_app::domain::{DeliveryId, InboxId, WebhookId};
+use confab_app::domain::{AgentBotId, DeliveryId, InboxId, WebhookId};
 use confab_app::webhooks::{DeliveryLog, WebhookInput};
 use serde_json::{Value, json};
 
@@ -16,9 +16,10 @@ use crate::extract::{Body, Ids, Params, Scoped};
 
 const WEBHOOKS: &str = "/api/v1/accounts/{account_id}/webhooks";
 const INBOX: &str = "/api/v1/accounts/{account_id}/inboxes/{id}";
+const BOT: &str = "/api/v1/accounts/{account_id}/agent_bots/{id}";
 
 pub fn router() -> Router<App> {
-    Router::new()
+    let r = Router::new()
         .route(WEBHOOKS, get(list).post(create))
         .route(
             &format!("{WEBHOOKS}/{{id}}"),
@@ -26,31 +27,60 @@ pub fn router() -> Router<App> {
         )
         .route(&format!("{WEBHOOKS}/{{id}}/rotate_secret"), post(rotate))
         .route(&format!("{WEBHOOKS}/{{id}}/test"), post(test_event))
-        .route(&format!("{WEBHOOKS}/{{id}}/deliveries"), get(deliveries))
-        .route(
-            &format!("{WEBHOOKS}/{{id}}/deliveries/{{delivery_id}}"),
-            get(delivery),
-        )
-        .route(
-            &format!("{WEBHOOKS}/{{id}}/deliveries/{{delivery_id}}/replay"),
-            post(replay),
-        )
         .route(
             &format!("{INBOX}/webhook_secret"),
             get(inbox_secret).post(rotate_inbox_secret),
         )
         .route(
-            &format!("{INBOX}/webhook_deliveries"),
-            get(inbox_deliveries),
-        )
-        .route(
-            &format!("{INBOX}/webhook_deliveries/{{delivery_id}}"),
-            get(inbox_delivery),
-        )
-        .route(
-            &format!("{INBOX}/webhook_deliveries/{{delivery_id}}/replay"),
-            post(inbox_replay),
-        )
+            &format!("{BOT}/secret"),
+            get(bot_secret).post(rotate_bot_secret),
+        );
+    let r = log_routes(r, &format!("{WEBHOOKS}/{{id}}/deliveries"), |id| {
+        Receiver::Webhook(WebhookId(id))
+    });
+    let r = log_routes(r, &format!("{INBOX}/webhook_deliveries"), |id| {
+        Receiver::Inbox(InboxId(id))
+    });
+    log_routes(r, &format!("{BOT}/deliveries"), |id| {
+        Receiver::AgentBot(AgentBotId(id))
+    })
+}
+
+/// A receiver's delivery log at `base`, one delivery at `base/{delivery_id}`, and its replay.
+fn log_routes(r: Router<App>, base: &str, of: fn(i64) -> Receiver) -> Router<App> {
+    r.route(
+        base,
+        get(
+            move |State(app): State<App>,
+                  Scoped(scope): Scoped,
+                  Ids((_, id)): Ids<(i64, i64)>,
+                  params: Params| async move {
+                log_page(&app, &scope, of(id), &params).await
+            },
+        ),
+    )
+    .route(
+        &format!("{base}/{{delivery_id}}"),
+        get(
+            move |State(app): State<App>,
+                  Scoped(scope): Scoped,
+                  Ids((_, id, d)): Ids<(i64, i64, i64)>| async move {
+                let log = app.get_delivery(&scope, of(id), DeliveryId(d)).await?;
+                ApiResult::Ok(Json(json!({ "payload": delivery_json(&log, true) })))
+            },
+        ),
+    )
+    .route(
+        &format!("{base}/{{delivery_id}}/replay"),
+        post(
+            move |State(app): State<App>,
+                  Scoped(scope): Scoped,
+                  Ids((_, id, d)): Ids<(i64, i64, i64)>| async move {
+                let log = app.replay_delivery(&scope, of(id), DeliveryId(d)).await?;
+                ApiResult::Ok(Json(json!({ "payload": delivery_json(&log, true) })))
+            },
+        ),
+    )
 }
 
 /// A webhook as upstream renders it; `secret` only in the answers that create or rotate it.
@@ -226,37 +256,6 @@ async fn log_page(
     })))
 }
 
-async fn deliveries(
-    State(app): State<App>,
-    Scoped(scope): Scoped,
-    Ids((_, id)): Ids<(i64, i64)>,
-    params: Params,
-) -> ApiResult<Json<Value>> {
-    log_page(&app, &scope, Receiver::Webhook(WebhookId(id)), &params).await
-}
-
-async fn delivery(
-    State(app): State<App>,
-    Scoped(scope): Scoped,
-    Ids((_, id, d)): Ids<(i64, i64, i64)>,
-) -> ApiResult<Json<Value>> {
-    let log = app
-        .get_delivery(&scope, Receiver::Webhook(WebhookId(id)), DeliveryId(d))
-        .await?;
-    Ok(Json(json!({ "payload": delivery_json(&log, true) })))
-}
-
-async fn replay(
-    State(app): State<App>,
-    Scoped(scope): Scoped,
-    Ids((_, id, d)): Ids<(i64, i64, i64)>,
-) -> ApiResult<Json<Value>> {
-    let log = app
-        .replay_delivery(&scope, Receiver::Webhook(WebhookId(id)), DeliveryId(d))
-        .await?;
-    Ok(Json(json!({ "payload": delivery_json(&log, true) })))
-}
-
 async fn inbox_secret(
     State(app): State<App>,
     Scoped(scope): Scoped,
@@ -275,33 +274,20 @@ async fn rotate_inbox_secret(
     Ok(Json(json!({ "webhook_secret": secret })))
 }
 
-async fn inbox_deliveries(
+async fn bot_secret(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
-    params: Params,
 ) -> ApiResult<Json<Value>> {
-    log_page(&app, &scope, Receiver::Inbox(InboxId(id)), &params).await
+    let secret = app.agent_bot_secret(&scope, AgentBotId(id)).await?;
+    Ok(Json(json!({ "secret": secret })))
 }
 
-async fn inbox_delivery(
+async fn rotate_bot_secret(
     State(app): State<App>,
     Scoped(scope): Scoped,
-    Ids((_, id, d)): Ids<(i64, i64, i64)>,
+    Ids((_, id)): Ids<(i64, i64)>,
 ) -> ApiResult<Json<Value>> {
-    let log = app
-        .get_delivery(&scope, Receiver::Inbox(InboxId(id)), DeliveryId(d))
-        .await?;
-    Ok(Json(json!({ "payload": delivery_json(&log, true) })))
-}
-
-async fn inbox_replay(
-    State(app): State<App>,
-    Scoped(scope): Scoped,
-    Ids((_, id, d)): Ids<(i64, i64, i64)>,
-) -> ApiResult<Json<Value>> {
-    let log = app
-        .replay_delivery(&scope, Receiver::Inbox(InboxId(id)), DeliveryId(d))
-        .await?;
-    Ok(Json(json!({ "payload": delivery_json(&log, true) })))
+    let secret = app.rotate_agent_bot_secret(&scope, AgentBotId(id)).await?;
+    Ok(Json(json!({ "secret": secret })))
 }

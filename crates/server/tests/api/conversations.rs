@@ -68,7 +68,7 @@ async fn a_new_conversation_is_open_and_listed_with_counts() {
     assert_eq!(list.body["data"]["payload"][0]["id"], 1);
 }
 
-async fn toggle(app: &TestApp, t: &Tenant, token: &str, id: i64, body: Value) -> Value {
+pub(crate) async fn toggle(app: &TestApp, t: &Tenant, token: &str, id: i64, body: Value) -> Value {
     let r = app
         .post(
             &acc(t, &format!("/conversations/{id}/toggle_status")),
@@ -80,7 +80,7 @@ async fn toggle(app: &TestApp, t: &Tenant, token: &str, id: i64, body: Value) ->
     r.body
 }
 
-async fn show(app: &TestApp, t: &Tenant, id: i64) -> Value {
+pub(crate) async fn show(app: &TestApp, t: &Tenant, id: i64) -> Value {
     let r = app
         .get(&acc(t, &format!("/conversations/{id}")), &t.admin)
         .await;
@@ -89,7 +89,7 @@ async fn show(app: &TestApp, t: &Tenant, id: i64) -> Value {
 }
 
 /// The contents of the conversation's activity messages, oldest first.
-async fn activities(app: &TestApp, t: &Tenant, id: i64) -> Vec<String> {
+pub(crate) async fn activities(app: &TestApp, t: &Tenant, id: i64) -> Vec<String> {
     let r = app
         .get(&acc(t, &format!("/conversations/{id}/messages")), &t.admin)
         .await;
@@ -103,7 +103,7 @@ async fn activities(app: &TestApp, t: &Tenant, id: i64) -> Vec<String> {
         .collect()
 }
 
-async fn incoming(app: &TestApp, t: &Tenant, id: i64, text: &str) {
+pub(crate) async fn incoming(app: &TestApp, t: &Tenant, id: i64, text: &str) {
     let r = app
         .post(
             &acc(t, &format!("/conversations/{id}/messages")),
@@ -901,11 +901,12 @@ async fn a_bot_inbox_starts_conversations_pending_and_the_bot_hands_them_off() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
     let (inbox, contact) = setup(&app, &t).await;
+    let bot_endpoint = crate::webhook_sink::WebhookSink::start().await;
     let bot = app
         .post(
             &acc(&t, "/agent_bots"),
             &t.admin,
-            json!({ "name": "Triage", "outgoing_url": "https://bot.test/x" }),
+            json!({ "name": "Triage", "outgoing_url": bot_endpoint.url("/x") }),
         )
         .await;
     let bot_id = bot.body["id"].as_i64().unwrap();

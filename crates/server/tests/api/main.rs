@@ -9,6 +9,7 @@
 mod helpers;
 
 mod accounts_and_profile;
+mod agent_bot_events;
 mod agents_and_inboxes;
 mod auth;
 mod contacts;
