@@ -17,10 +17,12 @@ pub mod csat;
 pub mod custom_attributes;
 pub mod custom_filters;
 pub mod error;
+mod event_subjects;
 pub mod inboxes;
 pub mod jobs;
 pub mod labels;
 pub mod lifecycle;
+pub mod live;
 pub mod mailer;
 pub mod messages;
 mod outbound;
@@ -95,6 +97,9 @@ struct Inner {
     /// Signalled when deliveries were written.
     deliveries: tokio::sync::Notify,
     outbound: outbound::Outbound,
+    /// This node's live sockets, and the renderer of their frames (installed by the HTTP layer).
+    live: live::Hub,
+    live_renderer: std::sync::OnceLock<Arc<dyn live::LiveRenderer>>,
 }
 
 /// The application: the store, the secret, the clock. Cheap to clone.
@@ -114,6 +119,8 @@ impl App {
                 delivering: tokio::sync::Mutex::new(()),
                 deliveries: tokio::sync::Notify::new(),
                 outbound,
+                live: live::Hub::default(),
+                live_renderer: std::sync::OnceLock::new(),
                 store,
                 secret,
                 clock,

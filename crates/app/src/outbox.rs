@@ -23,15 +23,16 @@ use confab_domain::webhook::{
     self as hooks, BOT_EVENTS, Delivery, DeliveryState, INBOX_EVENTS, MAX_ATTEMPTS, Receiver,
     Webhook,
 };
-use confab_domain::{AccountId, ContactId, ConversationId, DeliveryId, MessageId, UserId};
+use confab_domain::{ConversationId, DeliveryId, MessageId};
 use confab_store::events::{self, EventRow};
 use confab_store::messages::MessageChanges;
 use confab_store::webhooks::{self, AttemptResult, NewDelivery};
-use confab_store::{accounts, contacts, conversations, messages, users};
+use confab_store::{conversations, messages};
 use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::error::AppResult;
+use crate::event_subjects::{contact_id_of, inbox_id_of, message_id_of};
 use crate::lifecycle::Acting;
 use crate::presentation::dedup;
 use crate::presentation::{ConversationView, MessageView};
@@ -102,33 +103,6 @@ fn wire_event(name: &str) -> Option<&'static str> {
         .chain(BOT_EVENTS.iter())
         .copied()
         .find(|e| *e == name)
-}
-
-/// Outbox events of messages carry `{"message_id"}` where conversation events carry the
-/// changed attributes.
-fn message_id_of(e: &EventRow) -> Option<MessageId> {
-    e.data["changed_attributes"]["message_id"]
-        .as_i64()
-        .map(MessageId)
-}
-
-fn contact_id_of(e: &EventRow) -> Option<ContactId> {
-    e.data["contact_id"].as_i64().map(ContactId)
-}
-
-fn inbox_id_of(e: &EventRow) -> Option<i64> {
-    e.data["inbox_id"].as_i64()
-}
-
-/// `{"attr": {…}}` (as recorded) becomes upstream's list of single-attribute objects.
-fn changed_list(v: &Value) -> Option<Value> {
-    match v {
-        Value::Object(map) if !map.is_empty() => Some(Value::Array(
-            map.iter().map(|(k, v)| json!({ k: v })).collect(),
-        )),
-        Value::Array(a) if !a.is_empty() => Some(v.clone()),
-        _ => None,
-    }
 }
 
 impl App {
@@ -238,136 +212,21 @@ impl App {
             return Ok(Vec::new());
         }
 
-        // What the bodies show.
-        let accounts: HashMap<AccountId, Account> = accounts::list_accounts_by_ids(
-            &mut c,
-            &dedup(wanted.iter().map(|(e, ..)| e.account_id.get()).collect()),
-        )
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-        let conv_ids = dedup(
-            wanted
-                .iter()
-                .filter_map(|(e, ..)| e.conversation_id)
-                .collect(),
-        );
-        let convs = conversations::list_by_ids(&mut c, &conv_ids).await?;
-        let mut by_account: HashMap<AccountId, Vec<Conversation>> = HashMap::new();
-        for conv in convs {
-            by_account.entry(conv.account_id).or_default().push(conv);
-        }
-        let mut views: HashMap<ConversationId, ConversationView> = HashMap::new();
-        for (account, list) in by_account {
-            for v in self
-                .conversation_views_for(&mut c, account, None, list)
-                .await?
-            {
-                views.insert(v.conversation.id, v);
-            }
-        }
-        let msg_ids = dedup(
-            wanted
-                .iter()
-                .filter_map(|(e, ..)| message_id_of(e))
-                .collect(),
-        );
-        let display_ids: HashMap<ConversationId, i64> = views
-            .values()
-            .map(|v| (v.conversation.id, v.conversation.display_id))
-            .collect();
-        let msgs = messages::list_by_ids(&mut c, &msg_ids).await?;
-        let msg_views: HashMap<MessageId, MessageView> = self
-            .message_views(&mut c, msgs, &display_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.message.id, m))
-            .collect();
-        let contact_ids = dedup(
-            wanted
-                .iter()
-                .filter_map(|(e, ..)| contact_id_of(e))
-                .collect(),
-        );
-        let contact_map: HashMap<ContactId, Contact> = contacts::list_by_ids(&mut c, &contact_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let typing_users = dedup(
-            wanted
-                .iter()
-                .filter(|(e, ..)| e.data["performed_by"]["type"] == "User")
-                .filter_map(|(e, ..)| e.data["performed_by"]["id"].as_i64().map(UserId))
-                .collect(),
-        );
-        let user_map: HashMap<UserId, User> = users::list_by_ids(&mut c, &typing_users)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
+        let events: Vec<&EventRow> = wanted.iter().map(|(e, ..)| *e).collect();
+        let shown = self.gather(&mut c, &events).await?;
 
         let mut out = Vec::new();
         for (e, name, targets) in wanted {
-            let Some(account) = accounts.get(&e.account_id) else {
+            let Some(outgoing) = shown.outgoing(e, name) else {
                 continue;
             };
-            let view = e.conversation_id.and_then(|id| views.get(&id));
-            let subject = if name.starts_with("message_") {
-                let (Some(message), Some(conversation)) =
-                    (message_id_of(e).and_then(|id| msg_views.get(&id)), view)
-                else {
-                    continue;
-                };
-                // Activity messages are never sent; private notes are, as upstream.
-                if message.message.message_type == MessageType::Activity {
-                    continue;
-                }
-                Subject::Message {
-                    message,
-                    conversation,
-                }
-            } else if name.starts_with("contact_") {
-                let Some(contact) = contact_id_of(e).and_then(|id| contact_map.get(&id)) else {
-                    continue;
-                };
-                Subject::Contact(contact)
-            } else if name.starts_with("conversation_typing") {
-                let Some(conversation) = view else { continue };
-                let by = match e.data["performed_by"]["id"].as_i64() {
-                    Some(id) if e.data["performed_by"]["type"] == "User" => {
-                        match user_map.get(&UserId(id)) {
-                            Some(u) => Performer::User(u),
-                            None => continue,
-                        }
-                    }
-                    _ => Performer::Contact(&conversation.contact),
-                };
-                Subject::Typing {
-                    conversation,
-                    by,
-                    is_private: e.data["changed_attributes"]["is_private"] == true,
-                }
-            } else {
-                let Some(conversation) = view else { continue };
-                Subject::Conversation(conversation)
-            };
-            let changed_attributes = match name {
-                "conversation_updated" | "contact_updated" => {
-                    changed_list(&e.data["changed_attributes"])
-                }
-                _ => None,
-            };
-            let body = renderer.webhook_body(
-                self,
-                &Outgoing {
-                    event: name,
-                    account,
-                    subject,
-                    changed_attributes,
-                },
-            );
+            // Activity messages are never sent; private notes are, as upstream.
+            if let Subject::Message { message, .. } = &outgoing.subject
+                && message.message.message_type == MessageType::Activity
+            {
+                continue;
+            }
+            let body = renderer.webhook_body(self, &outgoing);
             let payload = body.to_string();
             for (receiver, url) in targets {
                 let key = receiver.key();

@@ -1,6 +1,7 @@
 //! `confab-http`: the axum transport. Chatwoot's and the Platform API's wire formats live here
 //! and only here. Depends on `confab-app` (and the domain types it re-exports), never on the store.
 
+mod cable;
 pub mod chatwoot;
 pub mod conversation_views;
 pub mod error;
@@ -25,9 +26,11 @@ pub fn service(app: App) -> NormalizePath<Router> {
     NormalizePath::trim_trailing_slash(router(app))
 }
 
-/// Gives the app what it needs from the wire layer outside requests: the webhook bodies.
+/// Gives the app what it needs from the wire layer outside requests: webhook bodies and live
+/// frames.
 pub fn install(app: &App) {
     app.install_renderer(std::sync::Arc::new(webhook_payloads::WebhookRenderer));
+    app.install_live_renderer(std::sync::Arc::new(webhook_payloads::WebhookRenderer));
 }
 
 /// The whole HTTP surface of Confab.
@@ -37,6 +40,7 @@ pub fn router(app: App) -> Router {
         .merge(chatwoot::router())
         .merge(platform::router())
         .merge(public::router())
+        .merge(cable::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| {

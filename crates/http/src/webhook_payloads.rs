@@ -168,3 +168,46 @@ fn message_body(app: &App, a: &Account, m: &MessageView, conv: &ConversationView
     }
     v
 }
+
+impl confab_app::live::LiveRenderer for WebhookRenderer {
+    /// ActionCable frames (§11): upstream's dotted names and push forms.
+    fn live_frame(&self, app: &App, out: &Outgoing<'_>) -> Option<(&'static str, Value)> {
+        let name = match out.event {
+            "conversation_created" => "conversation.created",
+            "conversation_status_changed" => "conversation.status_changed",
+            "conversation_updated" => "conversation.updated",
+            "assignee_changed" => "assignee.changed",
+            "team_changed" => "team.changed",
+            "message_created" => "message.created",
+            "message_updated" => "message.updated",
+            "first_reply_created" => "first.reply.created",
+            "conversation_typing_on" => "conversation.typing_on",
+            "conversation_typing_off" => "conversation.typing_off",
+            "contact_created" => "contact.created",
+            "contact_updated" => "contact.updated",
+            _ => return None,
+        };
+        let data = match &out.subject {
+            Subject::Conversation(v) => conversation(app, v),
+            Subject::Message {
+                message,
+                conversation: conv,
+            } => cv::message_push(app, message, conv),
+            Subject::Contact(c) => cv::sender(&Sender::Contact((*c).clone())),
+            Subject::Typing {
+                conversation: conv,
+                by,
+                is_private,
+            } => json!({
+                "conversation": conversation(app, conv),
+                "user": match by {
+                    Performer::User(u) => cv::sender(&Sender::User((*u).clone())),
+                    Performer::Contact(c) => cv::sender(&Sender::Contact((*c).clone())),
+                },
+                "is_private": is_private,
+            }),
+            Subject::Test(_) => return None,
+        };
+        Some((name, data))
+    }
+}

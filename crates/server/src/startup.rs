@@ -187,9 +187,10 @@ impl Server {
     }
 
     /// Serves until `shutdown` is cancelled, then stops accepting and finishes in-flight
-    /// requests. Beside the HTTP server run the job runner (snooze wake-ups, emails) and the
-    /// outbox (webhook deliveries); both stop with it, and whatever they had not done waits in
-    /// the database for the next start.
+    /// requests. Beside the HTTP server run the job runner (snooze wake-ups, emails), the
+    /// outbox (webhook deliveries) and the live feed (events to `/cable` sockets); they stop
+    /// with it, and whatever the first two had not done waits in the database for the next
+    /// start.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let service = confab_http::service(self.app.clone());
         let jobs_app = self.app.clone();
@@ -206,6 +207,13 @@ impl Server {
                 .run_outbox_until(async move { outbox_stop.cancelled().await })
                 .await;
         });
+        let live_app = self.app.clone();
+        let live_stop = shutdown.clone();
+        let live = tokio::spawn(async move {
+            live_app
+                .run_live_until(async move { live_stop.cancelled().await })
+                .await;
+        });
         let served = axum::serve(
             self.listener,
             axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
@@ -215,6 +223,7 @@ impl Server {
         .context("the HTTP server failed");
         runner.abort();
         outbox.abort();
+        live.abort();
         served
     }
 }

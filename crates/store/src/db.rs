@@ -196,7 +196,24 @@ pub struct Tx {
     /// SQLite's writer turn, held until the transaction ends.
     turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Signalled on commit (see `Store::committed`).
-    commits: std::sync::Arc<tokio::sync::Notify>,
+    commits: std::sync::Arc<Commits>,
+}
+
+/// What a commit of this node signals: the outbox (one waiter), and a counter any number of
+/// followers of the events table watch.
+#[derive(Debug)]
+pub(crate) struct Commits {
+    pub outbox: tokio::sync::Notify,
+    pub seq: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Commits {
+    fn default() -> Self {
+        Self {
+            outbox: tokio::sync::Notify::new(),
+            seq: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 enum TxInner {
@@ -208,7 +225,7 @@ impl Tx {
     pub(crate) fn sqlite(
         t: sqlx::Transaction<'static, sqlx::Sqlite>,
         turn: tokio::sync::OwnedMutexGuard<()>,
-        commits: std::sync::Arc<tokio::sync::Notify>,
+        commits: std::sync::Arc<Commits>,
     ) -> Self {
         Self {
             inner: TxInner::Sqlite(t),
@@ -219,7 +236,7 @@ impl Tx {
 
     pub(crate) fn postgres(
         t: sqlx::Transaction<'static, sqlx::Postgres>,
-        commits: std::sync::Arc<tokio::sync::Notify>,
+        commits: std::sync::Arc<Commits>,
     ) -> Self {
         Self {
             inner: TxInner::Postgres(t),
@@ -247,7 +264,8 @@ impl Tx {
             TxInner::Postgres(t) => t.commit().await?,
         }
         drop(turn);
-        commits.notify_one();
+        commits.outbox.notify_one();
+        commits.seq.send_modify(|n| *n = n.wrapping_add(1));
         Ok(())
     }
 }

@@ -17,6 +17,7 @@ pub mod filter_sql;
 pub mod inboxes;
 pub mod jobs;
 pub mod labels;
+pub mod live;
 mod membership;
 pub mod messages;
 pub mod platform;
@@ -70,7 +71,7 @@ pub struct Store {
     /// connection while it sleeps (long tails, and readers starved of connections).
     writers: Arc<tokio::sync::Mutex<()>>,
     /// Signalled by every commit of this node, so after-commit work (the outbox) starts at once.
-    commits: Arc<tokio::sync::Notify>,
+    commits: Arc<db::Commits>,
 }
 
 impl Store {
@@ -178,7 +179,7 @@ impl Store {
     /// Resolves after a transaction of this node commits (at once if one committed since the
     /// last call returned). One waiter: the outbox.
     pub async fn committed(&self) {
-        self.commits.notified().await;
+        self.commits.outbox.notified().await;
     }
 
     /// Closes every connection, waiting for those in use to be returned.

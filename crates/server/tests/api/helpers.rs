@@ -65,7 +65,7 @@ impl TestApp {
         };
         configure(&mut config);
         let clock = Arc::new(TestClock::new(Timestamp::from_unix_seconds(1_795_000_000)));
-        let (app, base, shutdown) = serve(&db, &clock, &config).await;
+        let (app, base, shutdown) = serve(db.store.clone(), &clock, &config).await;
         let (_, platform_token) = app
             .create_platform_app("tests")
             .await
@@ -98,7 +98,7 @@ impl TestApp {
 
     /// Starts a new server on the same database (after `stop`).
     pub async fn restart(&mut self) {
-        let (app, base, shutdown) = serve(&self.db, &self.clock, &self.config).await;
+        let (app, base, shutdown) = serve(self.db.store.clone(), &self.clock, &self.config).await;
         self.app = app;
         self.base = base;
         self.shutdown = shutdown;
@@ -225,14 +225,24 @@ impl TestApp {
     }
 }
 
-/// A new app and its server on `db`, running until the token is cancelled.
+/// A second node: its own connections to the same database, its own server, jobs, outbox and
+/// live feed. Returns its base URL; it stops when the token is cancelled.
+pub async fn second_node(app: &TestApp) -> (String, CancellationToken) {
+    let store = confab_store::Store::connect(&app.db.url, &Default::default())
+        .await
+        .expect("second node's store");
+    let (_, base, shutdown) = serve(store, &app.clock, &app.config).await;
+    (base, shutdown)
+}
+
+/// A new app and its server on `store`, running until the token is cancelled.
 async fn serve(
-    db: &TestDb,
+    store: confab_store::Store,
     clock: &Arc<TestClock>,
     config: &AppConfig,
 ) -> (App, String, CancellationToken) {
     let app = App::new(
-        db.store.clone(),
+        store,
         Secret::new("test-secret"),
         clock.clone(),
         config.clone(),

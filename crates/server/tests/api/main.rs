@@ -7,6 +7,7 @@
 )]
 
 mod helpers;
+mod live;
 
 mod accounts_and_profile;
 mod agent_bot_events;

@@ -1,0 +1,473 @@
+//! Live updates: committed events pushed to the open sockets entitled to see them.
+//!
+//! A socket subscribes with a pubsub token: a user's (with the account and user it names) or a
+//! contact's inbox identity. The hub follows the events every node commits (see
+//! `confab_store::live`), reads what a batch shows once, decides at that moment who may see
+//! each event (administrators and members of the conversation's inbox, the conversation's own
+//! contact for what the customer may see, every agent of the account for contact events), and
+//! queues one frame per subscription. A socket's queue is bounded: a client too slow to drain
+//! it is dropped, never waited on.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use confab_domain::conversation::Conversation;
+use confab_domain::message::MessageType;
+use confab_domain::{AccountId, ContactInboxId, InboxId, Role, UserId};
+use confab_store::events::EventRow;
+use confab_store::{accounts, live};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::App;
+use crate::error::{AppError, AppResult};
+use crate::event_subjects::user_performer;
+use crate::outbox::{Outgoing, Subject};
+use crate::presentation::dedup;
+
+/// Frames a socket may have queued before it counts as too slow and is dropped.
+pub const SOCKET_QUEUE: usize = 512;
+
+/// The outbox events pushed live, and who hears them.
+const LIVE_EVENTS: &[(&str, Audience)] = &[
+    ("conversation_created", Audience::ConversationAndContact),
+    (
+        "conversation_status_changed",
+        Audience::ConversationAndContact,
+    ),
+    ("conversation_updated", Audience::ConversationAndContact),
+    ("assignee_changed", Audience::Conversation),
+    ("team_changed", Audience::Conversation),
+    ("message_created", Audience::ConversationAndContact),
+    ("message_updated", Audience::ConversationAndContact),
+    ("first_reply_created", Audience::Conversation),
+    ("conversation_typing_on", Audience::ConversationAndContact),
+    ("conversation_typing_off", Audience::ConversationAndContact),
+    ("contact_created", Audience::Account),
+    ("contact_updated", Audience::Account),
+];
+
+/// Who hears an event (upstream's `ActionCableListener`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Administrators and members of the conversation's inbox.
+    Conversation,
+    /// Those, and the conversation's contact (not for private notes or activity messages).
+    ConversationAndContact,
+    /// Every agent of the account.
+    Account,
+}
+
+/// Who a subscription is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listener {
+    Agent {
+        account: AccountId,
+        user: UserId,
+    },
+    Contact {
+        account: AccountId,
+        contact_inbox: ContactInboxId,
+    },
+}
+
+impl Listener {
+    fn account(&self) -> AccountId {
+        match self {
+            Listener::Agent { account, .. } | Listener::Contact { account, .. } => *account,
+        }
+    }
+}
+
+/// What a socket asks to subscribe with (ActionCable's `RoomChannel` identifier).
+#[derive(Debug, Clone, Default)]
+pub struct SubscribeParams {
+    pub pubsub_token: String,
+    pub account_id: Option<i64>,
+    pub user_id: Option<i64>,
+}
+
+/// One event for one subscription of a socket.
+#[derive(Debug, Clone)]
+pub struct LiveFrame {
+    pub subscription: u64,
+    /// Upstream's name (`message.created`, …).
+    pub event: &'static str,
+    /// The payload, with `account_id`.
+    pub data: Arc<Value>,
+}
+
+/// Renders live frames; implemented by the HTTP layer, which owns the wire shapes.
+pub trait LiveRenderer: Send + Sync + 'static {
+    /// Upstream's event name and payload for an event, or `None` when it is not pushed.
+    fn live_frame(&self, app: &App, out: &Outgoing<'_>) -> Option<(&'static str, Value)>;
+}
+
+struct SocketEntry {
+    tx: mpsc::Sender<LiveFrame>,
+    subs: Vec<(u64, Listener)>,
+}
+
+#[derive(Default)]
+struct HubState {
+    next_id: u64,
+    sockets: HashMap<u64, SocketEntry>,
+}
+
+/// The sockets of this node and what they subscribed to.
+#[derive(Default)]
+pub(crate) struct Hub {
+    state: Arc<Mutex<HubState>>,
+}
+
+/// An open socket: frames arrive on `frames`; the subscriptions end when it is dropped, and
+/// `frames` ends when the hub dropped the socket for being too slow.
+pub struct Socket {
+    id: u64,
+    state: Arc<Mutex<HubState>>,
+    pub frames: mpsc::Receiver<LiveFrame>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        lock(&self.state).sockets.remove(&self.id);
+    }
+}
+
+fn lock(m: &Mutex<HubState>) -> std::sync::MutexGuard<'_, HubState> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl App {
+    fn hub(&self) -> &Hub {
+        &self.inner.live
+    }
+
+    /// Installs the renderer of live frames (the HTTP layer does).
+    pub fn install_live_renderer(&self, r: Arc<dyn LiveRenderer>) {
+        let _ = self.inner.live_renderer.set(r);
+    }
+
+    /// Opens a socket on this node.
+    pub fn live_connect(&self) -> Socket {
+        let (tx, frames) = mpsc::channel(SOCKET_QUEUE);
+        let mut st = lock(&self.hub().state);
+        st.next_id += 1;
+        let id = st.next_id;
+        st.sockets.insert(
+            id,
+            SocketEntry {
+                tx,
+                subs: Vec::new(),
+            },
+        );
+        Socket {
+            id,
+            state: self.hub().state.clone(),
+            frames,
+        }
+    }
+
+    /// Subscribes a socket: a user's token with the account and user it names (the user must
+    /// still belong to the account), or a contact's inbox token. Returns the subscription id.
+    pub async fn live_subscribe(&self, socket: &Socket, p: &SubscribeParams) -> AppResult<u64> {
+        let listener = self
+            .listener_of(p)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let mut st = lock(&self.hub().state);
+        st.next_id += 1;
+        let id = st.next_id;
+        let entry = st
+            .sockets
+            .get_mut(&socket.id)
+            .ok_or(AppError::Unauthenticated)?;
+        entry.subs.push((id, listener));
+        Ok(id)
+    }
+
+    async fn listener_of(&self, p: &SubscribeParams) -> AppResult<Option<Listener>> {
+        let token = p.pubsub_token.trim();
+        if token.is_empty() {
+            return Ok(None);
+        }
+        let mut c = self.store().conn();
+        if let Some(user_id) = p.user_id {
+            let Some(account) = p.account_id.map(AccountId) else {
+                return Ok(None);
+            };
+            let Some(user) = live::user_by_pubsub_token(&mut c, token, UserId(user_id)).await?
+            else {
+                return Ok(None);
+            };
+            let member = accounts::find_account_user(&mut c, account, user.id).await?;
+            return Ok(member.map(|_| Listener::Agent {
+                account,
+                user: user.id,
+            }));
+        }
+        Ok(live::contact_inbox_by_pubsub_token(&mut c, token)
+            .await?
+            .map(|(ci, account)| Listener::Contact {
+                account,
+                contact_inbox: ci.id,
+            }))
+    }
+
+    /// Ends one subscription of a socket.
+    pub fn live_unsubscribe(&self, socket: &Socket, subscription: u64) {
+        if let Some(entry) = lock(&self.hub().state).sockets.get_mut(&socket.id) {
+            entry.subs.retain(|(id, _)| *id != subscription);
+        }
+    }
+
+    /// The agents of an account with a socket subscribed on this node (presence).
+    pub fn live_agents_online(&self, account: AccountId) -> Vec<UserId> {
+        let st = lock(&self.hub().state);
+        let mut out: Vec<UserId> = st
+            .sockets
+            .values()
+            .flat_map(|s| s.subs.iter())
+            .filter_map(|(_, l)| match l {
+                Listener::Agent { account: a, user } if *a == account => Some(*user),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Follows committed events and pushes them to this node's sockets until `stop`.
+    pub async fn run_live_until(&self, stop: impl std::future::Future<Output = ()>) {
+        // Stopping closes this node's sockets (their clients reconnect elsewhere or later).
+        struct CloseAll<'a>(&'a Hub);
+        impl Drop for CloseAll<'_> {
+            fn drop(&mut self) {
+                lock(&self.0.state).sockets.clear();
+            }
+        }
+        let _close = CloseAll(self.hub());
+        tokio::pin!(stop);
+        let mut feed = loop {
+            match self.store().event_feed().await {
+                Ok(f) => break f,
+                Err(e) => {
+                    tracing::error!(error = %e, "opening the live event feed");
+                    tokio::select! {
+                        () = &mut stop => return,
+                        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        };
+        loop {
+            let batch = tokio::select! {
+                () = &mut stop => return,
+                b = feed.next() => b,
+            };
+            match batch {
+                Ok(events) => {
+                    if let Err(e) = self.publish(&events).await {
+                        tracing::error!(error = %e, "publishing live events");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "reading live events");
+                    tokio::select! {
+                        () = &mut stop => return,
+                        () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pushes a batch of committed events to the subscriptions entitled to them.
+    async fn publish(&self, events: &[EventRow]) -> AppResult<()> {
+        let Some(renderer) = self.inner.live_renderer.get().cloned() else {
+            return Ok(());
+        };
+        // Who listens, per account (a snapshot: the lock is not held across queries).
+        let listening: Vec<(u64, u64, Listener)> = {
+            let st = lock(&self.hub().state);
+            st.sockets
+                .iter()
+                .flat_map(|(sock, s)| s.subs.iter().map(|(sub, l)| (*sock, *sub, l.clone())))
+                .collect()
+        };
+        let accounts: HashSet<AccountId> = listening.iter().map(|(_, _, l)| l.account()).collect();
+        let wanted: Vec<(&EventRow, Audience)> = events
+            .iter()
+            .filter(|e| accounts.contains(&e.account_id))
+            .filter_map(|e| {
+                LIVE_EVENTS
+                    .iter()
+                    .find(|(n, _)| *n == e.name)
+                    .map(|(_, a)| (e, *a))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.store().conn();
+        let refs: Vec<&EventRow> = wanted.iter().map(|(e, _)| *e).collect();
+        let shown = self.gather(&mut c, &refs).await?;
+        // Entitlements now, not at subscription: removed agents stop hearing at once.
+        let users = dedup(
+            listening
+                .iter()
+                .filter_map(|(_, _, l)| match l {
+                    Listener::Agent { user, .. } => Some(*user),
+                    Listener::Contact { .. } => None,
+                })
+                .collect(),
+        );
+        let account_ids = dedup(refs.iter().map(|e| e.account_id).collect());
+        let roles: HashMap<(AccountId, UserId), Role> =
+            live::account_roles(&mut c, &account_ids, &users)
+                .await?
+                .into_iter()
+                .map(|(a, u, r)| ((a, u), Role::from_code(r)))
+                .collect();
+        let inbox_ids = dedup(
+            refs.iter()
+                .filter_map(|e| e.conversation_id)
+                .filter_map(|id| shown.conversation(id))
+                .map(|v| v.conversation.inbox_id)
+                .collect(),
+        );
+        let members: HashSet<(InboxId, UserId)> =
+            live::inbox_memberships(&mut c, &inbox_ids, &users)
+                .await?
+                .into_iter()
+                .collect();
+
+        let mut frames: Vec<(u64, LiveFrame)> = Vec::new();
+        for (e, audience) in wanted {
+            let Some(out) = shown.outgoing(e, &e.name) else {
+                continue;
+            };
+            let Some((event, mut data)) = renderer.live_frame(self, &out) else {
+                continue;
+            };
+            data["account_id"] = e.account_id.get().into();
+            let data = Arc::new(data);
+            let conv: Option<&Conversation> = match &out.subject {
+                Subject::Conversation(v)
+                | Subject::Message {
+                    conversation: v, ..
+                }
+                | Subject::Typing {
+                    conversation: v, ..
+                } => Some(&v.conversation),
+                _ => None,
+            };
+            let typist = match &out.subject {
+                Subject::Typing { .. } => Some(user_performer(e)),
+                _ => None,
+            };
+            let contact_may_see = audience == Audience::ConversationAndContact
+                && match &out.subject {
+                    Subject::Message { message, .. } => {
+                        !message.message.private
+                            && message.message.message_type != MessageType::Activity
+                    }
+                    // The contact does not hear their own typing.
+                    Subject::Typing { .. } => typist.flatten().is_some(),
+                    _ => true,
+                };
+            for (sock, sub, l) in &listening {
+                if l.account() != e.account_id {
+                    continue;
+                }
+                let hears = match (l, audience, conv) {
+                    (Listener::Agent { account, user }, Audience::Account, _) => {
+                        roles.contains_key(&(*account, *user))
+                    }
+                    (Listener::Agent { account, user }, _, Some(conv)) => {
+                        typist.flatten() != Some(*user)
+                            && match roles.get(&(*account, *user)) {
+                                Some(Role::Administrator) => true,
+                                Some(Role::Agent) => members.contains(&(conv.inbox_id, *user)),
+                                None => false,
+                            }
+                    }
+                    (Listener::Contact { contact_inbox, .. }, _, Some(conv)) => {
+                        contact_may_see && conv.contact_inbox_id == Some(*contact_inbox)
+                    }
+                    _ => false,
+                };
+                if hears {
+                    frames.push((
+                        *sock,
+                        LiveFrame {
+                            subscription: *sub,
+                            event,
+                            data: data.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        lock(&self.hub().state).deliver(frames);
+        Ok(())
+    }
+}
+
+impl HubState {
+    /// Queues frames on their sockets without waiting; a socket whose queue is full (or whose
+    /// reader is gone) is removed, which ends its frame stream.
+    fn deliver(&mut self, frames: Vec<(u64, LiveFrame)>) {
+        let mut too_slow = Vec::new();
+        for (sock, frame) in frames {
+            if let Some(entry) = self.sockets.get(&sock)
+                && entry.tx.try_send(frame).is_err()
+            {
+                too_slow.push(sock);
+            }
+        }
+        for sock in too_slow {
+            if self.sockets.remove(&sock).is_some() {
+                tracing::info!(socket = sock, "dropped a live socket that fell behind");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_that_falls_behind_is_dropped_and_its_frames_end() {
+        let state: Arc<Mutex<HubState>> = Arc::default();
+        let (tx, frames) = mpsc::channel(2);
+        lock(&state).sockets.insert(
+            1,
+            SocketEntry {
+                tx,
+                subs: Vec::new(),
+            },
+        );
+        let mut socket = Socket {
+            id: 1,
+            state: state.clone(),
+            frames,
+        };
+        let frame = LiveFrame {
+            subscription: 1,
+            event: "message.created",
+            data: Arc::new(Value::Null),
+        };
+        lock(&state).deliver(vec![(1, frame.clone()), (1, frame.clone()), (1, frame)]);
+        assert!(lock(&state).sockets.is_empty(), "the slow socket is gone");
+        // The two queued frames are still read, then the stream ends.
+        assert!(socket.frames.try_recv().is_ok());
+        assert!(socket.frames.try_recv().is_ok());
+        assert!(matches!(
+            socket.frames.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        ));
+    }
+}

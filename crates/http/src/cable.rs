@@ -1,0 +1,198 @@
+//! `/cable`: ActionCable's JSON protocol as Chatwoot's dashboard, widget and SDKs speak it.
+//!
+//! The server greets with `welcome` and pings every 3 seconds. A client subscribes to
+//! `RoomChannel` with an identifier (a JSON string) naming a `pubsub_token` (and, for agents,
+//! `account_id` and `user_id`); the server confirms or rejects, then sends every live event the
+//! subscription may see as `{"identifier", "message": {"event", "data"}}`. The `update_presence`
+//! action answers `presence.update`. A client that falls behind (or every client, when the server
+//! stops) is told to reconnect and closed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use confab_app::App;
+use confab_app::domain::AccountId;
+use confab_app::live::{LiveFrame, SubscribeParams};
+use serde_json::{Value, json};
+
+/// ActionCable's ping interval.
+const PING_EVERY: Duration = Duration::from_secs(3);
+/// How long one frame may take to leave before the client counts as gone.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn router() -> Router<App> {
+    Router::new().route("/cable", get(upgrade))
+}
+
+async fn upgrade(State(app): State<App>, ws: WebSocketUpgrade) -> Response {
+    ws.protocols(["actioncable-v1-json"])
+        .on_upgrade(move |socket| serve(socket, app))
+}
+
+/// One subscription of this socket: the identifier it echoes, and the account it watches.
+struct Subscribed {
+    identifier: String,
+    account: Option<i64>,
+}
+
+async fn send(ws: &mut WebSocket, v: &Value) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, ws.send(Message::Text(v.to_string().into()))).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn serve(mut ws: WebSocket, app: App) {
+    let mut socket = app.live_connect();
+    let mut subs: HashMap<u64, Subscribed> = HashMap::new();
+    if !send(&mut ws, &json!({ "type": "welcome" })).await {
+        return;
+    }
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    loop {
+        tokio::select! {
+            _ = ping.tick() => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                if !send(&mut ws, &json!({ "type": "ping", "message": now })).await {
+                    return;
+                }
+            }
+            frame = socket.frames.recv() => {
+                let Some(frame) = frame else {
+                    // The hub dropped this socket: it fell behind, or the server is stopping.
+                    let bye = json!({ "type": "disconnect", "reason": "server_restart", "reconnect": true });
+                    let _ = send(&mut ws, &bye).await;
+                    let _ = ws.send(Message::Close(None)).await;
+                    return;
+                };
+                if let Some(out) = frame_json(&subs, &frame)
+                    && !send(&mut ws, &out).await
+                {
+                    return;
+                }
+            }
+            msg = ws.recv() => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                    Some(Ok(_)) => continue,
+                };
+                for reply in command(&app, &socket, &mut subs, text.as_str()).await {
+                    if !send(&mut ws, &reply).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn frame_json(subs: &HashMap<u64, Subscribed>, f: &LiveFrame) -> Option<Value> {
+    let sub = subs.get(&f.subscription)?;
+    Some(json!({
+        "identifier": sub.identifier,
+        "message": { "event": f.event, "data": &*f.data },
+    }))
+}
+
+/// A number or a numeric string (clients send either).
+fn int(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// Handles one client command; returns the frames to answer with.
+async fn command(
+    app: &App,
+    socket: &confab_app::live::Socket,
+    subs: &mut HashMap<u64, Subscribed>,
+    text: &str,
+) -> Vec<Value> {
+    let Ok(cmd) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    let Some(identifier) = cmd["identifier"].as_str().map(str::to_owned) else {
+        return Vec::new();
+    };
+    let existing = subs
+        .iter()
+        .find(|(_, s)| s.identifier == identifier)
+        .map(|(id, _)| *id);
+    match cmd["command"].as_str() {
+        Some("subscribe") => {
+            if existing.is_some() {
+                return Vec::new();
+            }
+            let params: Value = serde_json::from_str(&identifier).unwrap_or(Value::Null);
+            let reject = vec![json!({ "identifier": identifier, "type": "reject_subscription" })];
+            if params["channel"] != "RoomChannel" {
+                return reject;
+            }
+            let p = SubscribeParams {
+                pubsub_token: params["pubsub_token"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                account_id: int(&params["account_id"]),
+                user_id: int(&params["user_id"]),
+            };
+            match app.live_subscribe(socket, &p).await {
+                Ok(id) => {
+                    let confirm =
+                        json!({ "identifier": identifier, "type": "confirm_subscription" });
+                    subs.insert(
+                        id,
+                        Subscribed {
+                            identifier,
+                            account: p.user_id.and(p.account_id),
+                        },
+                    );
+                    vec![confirm]
+                }
+                Err(_) => reject,
+            }
+        }
+        Some("unsubscribe") => {
+            if let Some(id) = existing {
+                app.live_unsubscribe(socket, id);
+                subs.remove(&id);
+            }
+            Vec::new()
+        }
+        Some("message") => {
+            let data: Value = cmd["data"]
+                .as_str()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or(Value::Null);
+            let account = existing
+                .and_then(|id| subs.get(&id))
+                .and_then(|s| s.account);
+            match (data["action"].as_str(), account) {
+                (Some("update_presence"), Some(account)) => {
+                    let users: serde_json::Map<String, Value> = app
+                        .live_agents_online(AccountId(account))
+                        .into_iter()
+                        .map(|u| (u.get().to_string(), json!("online")))
+                        .collect();
+                    vec![json!({
+                        "identifier": identifier,
+                        "message": {
+                            "event": "presence.update",
+                            "data": { "account_id": account, "users": users, "contacts": {} },
+                        },
+                    })]
+                }
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
