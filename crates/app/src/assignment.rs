@@ -98,7 +98,7 @@ impl App {
     }
 
     /// Sets the team; an assignee who is not a member of the new team is dropped.
-    async fn set_team_tx(
+    pub(crate) async fn set_team_tx(
         &self,
         c: &mut Conn<'_>,
         conv: &Conversation,
@@ -176,9 +176,25 @@ impl App {
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
+        self.set_labels_tx(&mut c, &conv, &titles, &acting, now)
+            .await?;
+        tx.commit().await?;
+        Ok(titles)
+    }
+
+    /// Replaces a conversation's labels (normalised titles), with the event and the
+    /// added/removed activities.
+    pub(crate) async fn set_labels_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        titles: &[String],
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
         let before = conv.labels();
         if before != titles {
-            conversations::set_labels(&mut c, conv.account_id, conv.id, &titles, now).await?;
+            conversations::set_labels(c, conv.account_id, conv.id, titles, now).await?;
             let added: Vec<&str> = titles
                 .iter()
                 .filter(|t| !before.contains(t))
@@ -190,22 +206,19 @@ impl App {
                 .map(String::as_str)
                 .collect();
             let attrs = changed("label_list", json!(before), json!(titles));
-            self.record_event(&mut c, &conv, "conversation_updated", attrs, &acting, now)
+            self.record_event(c, conv, "conversation_updated", attrs, acting, now)
                 .await?;
             if let Some(who) = acting.name() {
                 if !added.is_empty() {
                     let text = format!("{who} added {}", added.join(", "));
-                    self.activity_tx(&mut c, &conv, Some(text), &acting, now)
-                        .await?;
+                    self.activity_tx(c, conv, Some(text), acting, now).await?;
                 }
                 if !removed.is_empty() {
                     let text = format!("{who} removed {}", removed.join(", "));
-                    self.activity_tx(&mut c, &conv, Some(text), &acting, now)
-                        .await?;
+                    self.activity_tx(c, conv, Some(text), acting, now).await?;
                 }
             }
         }
-        tx.commit().await?;
-        Ok(titles)
+        Ok(())
     }
 }

@@ -49,6 +49,9 @@ impl App {
         let result = match job.kind.as_str() {
             WAKE_JOB => self.wake_snoozed(&job).await,
             transcript::TRANSCRIPT_JOB => self.send_transcript_job(&job).await,
+            crate::automation::AUTOMATION_JOB => self.run_automation_job(&job).await,
+            crate::automation::AUTOMATION_EMAIL_JOB => self.automation_email_job(&job).await,
+            crate::automation::AUTOMATION_WEBHOOK_JOB => self.automation_webhook_job(&job).await,
             other => {
                 tracing::warn!(
                     kind = other,

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod assignment;
 pub mod attachments;
 pub mod auth;
+pub mod automation;
 pub mod bootstrap;
 mod clock;
 pub mod contacts;

@@ -67,6 +67,15 @@ impl Acting {
             is_agent_role: false,
         }
     }
+    /// An automation rule (its changes never trigger rules again).
+    pub fn automation() -> Self {
+        Self {
+            kind: ActorKind::Automation,
+            user: None,
+            bot: None,
+            is_agent_role: false,
+        }
+    }
     /// The contact, acting on the customer side (public API).
     pub fn contact(contact: &confab_domain::contact::Contact) -> Self {
         Self {
@@ -477,27 +486,41 @@ impl App {
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
-        if conv.priority() != wanted {
-            let ch = ConversationChanges {
-                priority: Some(wanted.map(Priority::code)),
-                ..Default::default()
-            };
-            conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
-            let attrs = changed(
-                "priority",
-                json!(conv.priority().map(Priority::as_str)),
-                json!(wanted.map(Priority::as_str)),
-            );
-            self.record_event(&mut c, &conv, "conversation_updated", attrs, &acting, now)
-                .await?;
-            let text = acting
-                .name()
-                .and_then(|who| conv_rules::priority_activity(&who, conv.priority(), wanted));
-            self.activity_tx(&mut c, &conv, text, &acting, now).await?;
-        }
+        self.set_priority_tx(&mut c, &conv, wanted, &acting, now)
+            .await?;
         let conv = conversations::get_conversation(&mut c, conv.id).await?;
         tx.commit().await?;
         Ok(conv)
+    }
+
+    /// Sets or clears the priority, with the event and the activity.
+    pub(crate) async fn set_priority_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        wanted: Option<Priority>,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        if conv.priority() == wanted {
+            return Ok(());
+        }
+        let ch = ConversationChanges {
+            priority: Some(wanted.map(Priority::code)),
+            ..Default::default()
+        };
+        conversations::update_conversation(c, conv.id, &ch, now).await?;
+        let attrs = changed(
+            "priority",
+            json!(conv.priority().map(Priority::as_str)),
+            json!(wanted.map(Priority::as_str)),
+        );
+        self.record_event(c, conv, "conversation_updated", attrs, acting, now)
+            .await?;
+        let text = acting
+            .name()
+            .and_then(|who| conv_rules::priority_activity(&who, conv.priority(), wanted));
+        self.activity_tx(c, conv, text, acting, now).await
     }
 
     pub async fn toggle_priority(
@@ -530,25 +553,33 @@ impl App {
 
     /// Mute: block the contact and resolve (`mute!`); unmute unblocks.
     pub async fn set_muted(&self, scope: &Scope, display_id: i64, muted: bool) -> AppResult<()> {
-        let user = scope.require_user()?.clone();
+        scope.require_user()?;
         let acting = Acting::of(scope);
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
-        if muted {
-            self.set_status_tx(
-                &mut c,
-                &conv,
-                ConversationStatus::Resolved,
-                None,
-                &acting,
-                now,
-            )
+        self.set_muted_tx(&mut c, &conv, muted, &acting, now)
             .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Mutes (blocks the contact and resolves) or unmutes, with the activity.
+    pub(crate) async fn set_muted_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        muted: bool,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        if muted {
+            self.set_status_tx(c, conv, ConversationStatus::Resolved, None, acting, now)
+                .await?;
         }
         contacts::update_contact(
-            &mut c,
+            c,
             conv.contact_id,
             &ContactChanges {
                 blocked: Some(muted),
@@ -557,16 +588,14 @@ impl App {
             now,
         )
         .await?;
+        let who = acting.name().unwrap_or_else(|| "System".to_owned());
         let text = if muted {
-            format!("{} has muted the conversation", user.name)
+            format!("{who} has muted the conversation")
         } else {
-            format!("{} has unmuted the conversation", user.name)
+            format!("{who} has unmuted the conversation")
         };
-        let conv = conversations::get_conversation(&mut c, conv.id).await?;
-        self.activity_tx(&mut c, &conv, Some(text), &acting, now)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        let conv = conversations::get_conversation(c, conv.id).await?;
+        self.activity_tx(c, &conv, Some(text), acting, now).await
     }
 
     /// `update_last_seen`: the agents have read everything (and the assignee, if it is them).

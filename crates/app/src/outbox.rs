@@ -150,10 +150,14 @@ impl App {
                     wrote += 1;
                 }
             }
+            let automations = self.schedule_automation(&mut c, &batch, now).await?;
             events::mark_dispatched(&mut c, &ids, now).await?;
             tx.commit().await?;
             if wrote > 0 {
                 self.deliveries_changed();
+            }
+            if automations > 0 {
+                self.jobs_changed();
             }
             total += batch.len();
         }

@@ -16,6 +16,25 @@ use crate::filter::{Operator, QueryOperator};
 use crate::message::MessageType;
 use crate::{TeamId, UserId};
 
+/// An account's rule as stored: conditions and actions as the client wrote them (validated on
+/// write, parsed again when the rule runs).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+pub struct AutomationRule {
+    pub id: crate::AutomationRuleId,
+    pub account_id: crate::AccountId,
+    pub name: String,
+    pub description: Option<String>,
+    pub event_name: String,
+    #[cfg_attr(feature = "db", sqlx(json))]
+    pub conditions: Value,
+    #[cfg_attr(feature = "db", sqlx(json))]
+    pub actions: Value,
+    pub active: bool,
+    pub created_at: crate::Timestamp,
+    pub updated_at: crate::Timestamp,
+}
+
 /// The events a rule may listen to (`event_name`).
 pub const AUTOMATION_EVENTS: &[&str] = &[
     "conversation_created",

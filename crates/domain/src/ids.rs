@@ -67,4 +67,6 @@ id_type!(
     WebhookId,
     /// One event on its way to one receiver.
     DeliveryId,
+    /// An account's automation rule.
+    AutomationRuleId,
 );

@@ -101,3 +101,9 @@ pub async fn mark_dispatched(
     c.execute(&stmt).await?;
     Ok(())
 }
+
+/// One event by id.
+pub async fn find(c: &mut Conn<'_>, id: i64) -> Result<Option<EventRow>, StoreError> {
+    let stmt = select_events().and_where(Expr::col("id").eq(id)).to_owned();
+    c.fetch_optional(&stmt).await
+}

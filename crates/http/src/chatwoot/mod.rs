@@ -4,6 +4,7 @@ mod accounts;
 mod agent_bots;
 mod agents;
 mod auth;
+mod automation_rules;
 mod contacts;
 mod conversations;
 mod csat_survey_responses;
@@ -30,6 +31,7 @@ pub fn router() -> Router<App> {
         .merge(agents::router())
         .merge(inboxes::router())
         .merge(agent_bots::router())
+        .merge(automation_rules::router())
         .merge(contacts::router())
         .merge(conversations::router())
         .merge(csat_survey_responses::router())

@@ -13,6 +13,7 @@ mod accounts_and_profile;
 mod agent_bot_events;
 mod agents_and_inboxes;
 mod auth;
+mod automation;
 mod contacts;
 mod conversations;
 mod csat;
