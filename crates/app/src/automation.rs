@@ -156,11 +156,15 @@ impl App {
         if input.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(AppError::invalid("name", "can't be blank"));
         }
-        let event = input.event_name.as_ref().unwrap_or(&current.event_name);
-        let conditions = input.conditions.as_ref().unwrap_or(&current.conditions);
-        let actions = input.actions.as_ref().unwrap_or(&current.actions);
-        self.check_rule(scope.account_id(), event, conditions, actions)
-            .await?;
+        // Only a change of what the rule does is checked again: a rule whose custom attribute
+        // was since deleted can still be renamed or switched off.
+        if input.event_name.is_some() || input.conditions.is_some() || input.actions.is_some() {
+            let event = input.event_name.as_ref().unwrap_or(&current.event_name);
+            let conditions = input.conditions.as_ref().unwrap_or(&current.conditions);
+            let actions = input.actions.as_ref().unwrap_or(&current.actions);
+            self.check_rule(scope.account_id(), event, conditions, actions)
+                .await?;
+        }
         let ch = RuleChanges {
             name: input.name.as_ref().map(|n| n.trim().to_owned()),
             description: input.description.clone(),

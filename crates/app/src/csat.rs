@@ -90,6 +90,7 @@ impl App {
         &self,
         c: &mut Conn<'_>,
         conv: &Conversation,
+        resolved_by: &Acting,
         now: Timestamp,
     ) -> AppResult<()> {
         let inbox = inboxes::find_inbox(c, conv.account_id, conv.inbox_id)
@@ -111,7 +112,13 @@ impl App {
                 within_window(hours, last.map(|m| m.created_at), now)
             }
         };
-        let system = Acting::system();
+        // The survey is the system's, except that what an automation sets off stays the
+        // automation's (so it triggers no rule: the loop guard).
+        let system = if resolved_by.kind == confab_domain::conversation::ActorKind::Automation {
+            Acting::automation()
+        } else {
+            Acting::system()
+        };
         if !can_reply {
             return self
                 .activity_tx(c, conv, Some(NOT_SENT.into()), &system, now)

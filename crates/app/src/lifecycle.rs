@@ -357,7 +357,7 @@ impl App {
             )
             .await?;
             if to == ConversationStatus::Resolved {
-                self.send_csat_survey_tx(c, conv, now).await?;
+                self.send_csat_survey_tx(c, conv, acting, now).await?;
             }
         } else if conv.snoozed_until != snooze {
             let attrs = changed(

@@ -150,8 +150,16 @@ impl App {
                     wrote += 1;
                 }
             }
-            let automations = self.schedule_automation(&mut c, &batch, now).await?;
-            events::mark_dispatched(&mut c, &ids, now).await?;
+            // Only the events this transaction marked get rules run: another node that
+            // dispatched the same batch first already scheduled them (deliveries are
+            // idempotent by their unique key; jobs are not, once run and gone).
+            let marked = events::mark_dispatched(&mut c, &ids, now).await?;
+            let mine: Vec<EventRow> = batch
+                .iter()
+                .filter(|e| marked.contains(&e.id))
+                .cloned()
+                .collect();
+            let automations = self.schedule_automation(&mut c, &mine, now).await?;
             tx.commit().await?;
             if wrote > 0 {
                 self.deliveries_changed();
@@ -412,10 +420,9 @@ impl App {
         error: Option<&str>,
         now: confab_domain::Timestamp,
     ) -> AppResult<()> {
-        let Some(conv_id) = d.conversation_id else {
+        let Some(conv) = self.delivered_conversation(c, d).await? else {
             return Ok(());
         };
-        let conv = conversations::get_conversation(c, ConversationId(conv_id)).await?;
         if !ok {
             return self
                 .mark_message_failed(c, &conv, d.message_id, error, now)
@@ -436,6 +443,23 @@ impl App {
         }
         self.set_message_status(c, &conv, &msg, MessageStatus::Sent, attrs, now)
             .await
+    }
+
+    /// The conversation a delivery is about, if it still exists (a deleted conversation
+    /// leaves nothing to mark, and must not keep the attempt from being recorded).
+    async fn delivered_conversation(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        d: &Delivery,
+    ) -> AppResult<Option<Conversation>> {
+        let Some(id) = d.conversation_id else {
+            return Ok(None);
+        };
+        match conversations::get_conversation(c, ConversationId(id)).await {
+            Ok(conv) => Ok(Some(conv)),
+            Err(confab_store::StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn delivered_message(
@@ -506,10 +530,9 @@ impl App {
         d: &Delivery,
         now: confab_domain::Timestamp,
     ) -> AppResult<()> {
-        let Some(conv_id) = d.conversation_id else {
+        let Some(conv) = self.delivered_conversation(c, d).await? else {
             return Ok(());
         };
-        let conv = conversations::get_conversation(c, ConversationId(conv_id)).await?;
         if conv.status != ConversationStatus::Pending {
             return Ok(());
         }

@@ -83,23 +83,32 @@ pub async fn undispatched(c: &mut Conn<'_>, limit: u64) -> Result<Vec<EventRow>,
     c.fetch_all(&stmt).await
 }
 
-/// Marks events dispatched.
+/// Marks events dispatched; returns the ids this call marked (another dispatcher may have
+/// marked some first: on PostgreSQL the second waits for the first to commit, then marks none).
 pub async fn mark_dispatched(
     c: &mut Conn<'_>,
     ids: &[i64],
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     if ids.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Marked {
+        id: i64,
     }
     let stmt = Query::update()
         .table("events")
         .value("dispatched_at", now.as_micros())
         .and_where(Expr::col("id").is_in(ids.iter().copied()))
         .and_where(Expr::col("dispatched_at").is_null())
+        .returning(Query::returning().column("id"))
         .to_owned();
-    c.execute(&stmt).await?;
-    Ok(())
+    Ok(c.fetch_all::<Marked>(&stmt)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect())
 }
 
 /// One event by id.

@@ -98,7 +98,17 @@ impl EventFeed {
                 }
             },
             Kind::Listen(listener) => {
-                let first = listener.recv().await?;
+                let first = loop {
+                    match listener.try_recv().await? {
+                        Some(n) => break n,
+                        // The connection dropped; the next call reconnects. What was announced
+                        // meanwhile is not heard here (live updates are best effort across a
+                        // database outage; webhooks and rules are not affected).
+                        None => tracing::warn!(
+                            "the live event listener lost its connection; reconnecting"
+                        ),
+                    }
+                };
                 let mut ids: Vec<i64> = first.payload().parse().ok().into_iter().collect();
                 while ids.len() < BATCH as usize {
                     match listener.next_buffered() {
