@@ -106,7 +106,11 @@ impl App {
         self.own_bot(scope, id).await?;
         let secret = crate::secrets::webhook_secret();
         let mut tx = self.store().begin().await?;
-        agent_bots::set_bot_secret(&mut tx.conn(), id, &secret, self.now()).await?;
+        let ch = agent_bots::AgentBotChanges {
+            secret: Some(secret.clone()),
+            ..Default::default()
+        };
+        agent_bots::update_agent_bot(&mut tx.conn(), id, &ch, self.now()).await?;
         tx.commit().await?;
         Ok(secret)
     }

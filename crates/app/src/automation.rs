@@ -49,6 +49,15 @@ pub struct RuleInput {
     pub active: Option<bool>,
 }
 
+/// The account's custom attribute keys (conditions may name them).
+async fn custom_keys(c: &mut Conn<'_>, account: AccountId) -> AppResult<HashSet<String>> {
+    Ok(custom_attributes::list_all_definitions(c, account)
+        .await?
+        .into_iter()
+        .map(|d| d.attribute_key)
+        .collect())
+}
+
 fn invalid(e: &AutomationError) -> AppError {
     AppError::invalid(e.field(), &e.to_string())
 }
@@ -80,7 +89,7 @@ impl App {
         actions: &Value,
     ) -> AppResult<()> {
         rules::validate_event(event).map_err(|e| invalid(&e))?;
-        let keys = self.custom_keys(account).await?;
+        let keys = custom_keys(&mut self.store().conn(), account).await?;
         rules::parse_conditions(conditions, |k| keys.contains(k)).map_err(|e| invalid(&e))?;
         let parsed = rules::parse_actions(actions).map_err(|e| invalid(&e))?;
         if parsed
@@ -103,15 +112,6 @@ impl App {
             ));
         }
         Ok(())
-    }
-
-    async fn custom_keys(&self, account: AccountId) -> AppResult<HashSet<String>> {
-        let mut c = self.store().conn();
-        Ok(custom_attributes::list_all_definitions(&mut c, account)
-            .await?
-            .into_iter()
-            .map(|d| d.attribute_key)
-            .collect())
     }
 
     pub async fn create_automation_rule(
@@ -137,13 +137,22 @@ impl App {
             actions,
             active: input.active.unwrap_or(true),
         };
+        let now = self.now();
         let mut tx = self.store().begin().await?;
-        let id = store::insert(&mut tx.conn(), scope.account_id(), &new, self.now()).await?;
-        let rule = store::find(&mut tx.conn(), scope.account_id(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let id = store::insert(&mut tx.conn(), scope.account_id(), &new, now).await?;
         tx.commit().await?;
-        Ok(rule)
+        Ok(AutomationRule {
+            id,
+            account_id: scope.account_id(),
+            name: new.name,
+            description: new.description,
+            event_name: new.event_name,
+            conditions: new.conditions,
+            actions: new.actions,
+            active: new.active,
+            created_at: now,
+            updated_at: now,
+        })
     }
 
     pub async fn update_automation_rule(
@@ -296,7 +305,19 @@ impl App {
         {
             return Ok(());
         }
+        let keys = custom_keys(c, event.account_id).await?;
+        let mut parsed = Vec::new();
+        for rule in found {
+            match rules::parse_conditions(&rule.conditions, |k| keys.contains(k)) {
+                Ok(conds) => parsed.push((rule, conds)),
+                Err(e) => {
+                    tracing::warn!(rule = rule.id.get(), error = %e, "skipping a rule whose conditions no longer hold up")
+                }
+            }
+        }
         let contact = contacts::get_contact(c, conv.account_id, conv.contact_id).await?;
+        // Messages only when a condition looks at them: the new one for `message_created`
+        // (as upstream narrows its join), else the conversation's newest.
         let list = if event.name == "message_created" {
             let Some(id) = message_id_of(event) else {
                 return Ok(());
@@ -306,23 +327,20 @@ impl App {
                 return Ok(());
             }
             vec![m]
-        } else {
+        } else if parsed.iter().any(|(_, conds)| conds.uses_messages()) {
             let w = MessageWindow {
                 limit: MESSAGES_CONSIDERED,
                 ..Default::default()
             };
             messages::list_messages(c, conv.id, &w).await?
+        } else {
+            Vec::new()
         };
         let msgs: Vec<(MessageType, Option<&str>)> = list
             .iter()
             .map(|m| (m.message_type, m.content.as_deref()))
             .collect();
         let labels = conv.labels();
-        let keys: HashSet<String> = custom_attributes::list_all_definitions(c, event.account_id)
-            .await?
-            .into_iter()
-            .map(|d| d.attribute_key)
-            .collect();
         let facts = Facts {
             conversation: &conv,
             contact: &contact,
@@ -330,16 +348,11 @@ impl App {
             messages: &msgs,
             changed_attributes: &event.data["changed_attributes"],
         };
-        let mut matched = Vec::new();
-        for rule in found {
-            match rules::parse_conditions(&rule.conditions, |k| keys.contains(k)) {
-                Ok(conds) if rules::evaluate(&conds, &facts) => matched.push(rule),
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(rule = rule.id.get(), error = %e, "skipping a rule whose conditions no longer hold up")
-                }
-            }
-        }
+        let matched: Vec<AutomationRule> = parsed
+            .into_iter()
+            .filter(|(_, conds)| rules::evaluate(conds, &facts))
+            .map(|(rule, _)| rule)
+            .collect();
         for rule in matched {
             let actions = match rules::parse_actions(&rule.actions) {
                 Ok(a) => a,

@@ -109,8 +109,8 @@ impl App {
         let typing_users = dedup(
             events
                 .iter()
-                .filter(|e| e.data["performed_by"]["type"] == "User")
-                .filter_map(|e| e.data["performed_by"]["id"].as_i64().map(UserId))
+                .filter(|e| e.name.starts_with("conversation_typing"))
+                .filter_map(|e| user_performer(e))
                 .collect(),
         );
         let user_map: HashMap<UserId, User> = users::list_by_ids(c, &typing_users)

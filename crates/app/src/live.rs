@@ -15,14 +15,13 @@ use confab_domain::conversation::Conversation;
 use confab_domain::message::MessageType;
 use confab_domain::{AccountId, ContactInboxId, InboxId, Role, UserId};
 use confab_store::events::EventRow;
-use confab_store::{accounts, live};
+use confab_store::{accounts, contacts, inboxes, users};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use crate::event_subjects::user_performer;
-use crate::outbox::{Outgoing, Subject};
+use crate::outbox::{Outgoing, Performer, Subject};
 use crate::presentation::dedup;
 
 /// Frames a socket may have queued before it counts as too slow and is dropped.
@@ -196,7 +195,7 @@ impl App {
             let Some(account) = p.account_id.map(AccountId) else {
                 return Ok(None);
             };
-            let Some(user) = live::user_by_pubsub_token(&mut c, token, UserId(user_id)).await?
+            let Some(user) = users::user_by_pubsub_token(&mut c, token, UserId(user_id)).await?
             else {
                 return Ok(None);
             };
@@ -206,7 +205,7 @@ impl App {
                 user: user.id,
             }));
         }
-        Ok(live::contact_inbox_by_pubsub_token(&mut c, token)
+        Ok(contacts::contact_inbox_by_pubsub_token(&mut c, token)
             .await?
             .map(|(ci, account)| Listener::Contact {
                 account,
@@ -325,10 +324,10 @@ impl App {
         );
         let account_ids = dedup(refs.iter().map(|e| e.account_id).collect());
         let roles: HashMap<(AccountId, UserId), Role> =
-            live::account_roles(&mut c, &account_ids, &users)
+            accounts::list_account_users_in(&mut c, &account_ids, &users)
                 .await?
                 .into_iter()
-                .map(|(a, u, r)| ((a, u), Role::from_code(r)))
+                .map(|m| ((m.account_id, m.user_id), m.role))
                 .collect();
         let inbox_ids = dedup(
             refs.iter()
@@ -338,7 +337,7 @@ impl App {
                 .collect(),
         );
         let members: HashSet<(InboxId, UserId)> =
-            live::inbox_memberships(&mut c, &inbox_ids, &users)
+            inboxes::inbox_memberships(&mut c, &inbox_ids, &users)
                 .await?
                 .into_iter()
                 .collect();
@@ -363,8 +362,12 @@ impl App {
                 } => Some(&v.conversation),
                 _ => None,
             };
+            // An agent who types does not hear their own typing.
             let typist = match &out.subject {
-                Subject::Typing { .. } => Some(user_performer(e)),
+                Subject::Typing {
+                    by: Performer::User(u),
+                    ..
+                } => Some(u.id),
                 _ => None,
             };
             let contact_may_see = audience == Audience::ConversationAndContact
@@ -374,7 +377,7 @@ impl App {
                             && message.message.message_type != MessageType::Activity
                     }
                     // The contact does not hear their own typing.
-                    Subject::Typing { .. } => typist.flatten().is_some(),
+                    Subject::Typing { by, .. } => matches!(by, Performer::User(_)),
                     _ => true,
                 };
             for (sock, sub, l) in &listening {
@@ -386,7 +389,7 @@ impl App {
                         roles.contains_key(&(*account, *user))
                     }
                     (Listener::Agent { account, user }, _, Some(conv)) => {
-                        typist.flatten() != Some(*user)
+                        typist != Some(*user)
                             && match roles.get(&(*account, *user)) {
                                 Some(Role::Administrator) => true,
                                 Some(Role::Agent) => members.contains(&(conv.inbox_id, *user)),

@@ -125,7 +125,7 @@ impl App {
     }
 
     /// Turns undispatched events into deliveries. Calls on one node are serialised.
-    pub async fn dispatch_events(&self) -> AppResult<usize> {
+    async fn dispatch_events(&self) -> AppResult<usize> {
         let Some(renderer) = self.inner.renderer.get().cloned() else {
             return Ok(0);
         };
@@ -160,7 +160,7 @@ impl App {
                 .cloned()
                 .collect();
             let automations = self.schedule_automation(&mut c, &mine, now).await?;
-            tx.commit().await?;
+            tx.commit_quiet().await?;
             if wrote > 0 {
                 self.deliveries_changed();
             }
@@ -267,7 +267,7 @@ impl App {
 
     /// Sends every due delivery, a batch at a time; returns how many were attempted. Calls on
     /// one node are serialised, so when it returns every delivery due at the call was tried.
-    pub async fn send_due_deliveries(&self) -> AppResult<usize> {
+    async fn send_due_deliveries(&self) -> AppResult<usize> {
         let _one = self.inner.delivering.lock().await;
         let mut total = 0;
         loop {
@@ -318,7 +318,12 @@ impl App {
     /// per batch. A receiver that was removed has no entry.
     async fn endpoints(&self, ds: &[Delivery]) -> AppResult<HashMap<Receiver, (String, String)>> {
         let mut c = self.store().conn();
-        let accounts = dedup(ds.iter().map(|d| d.account_id).collect());
+        let accounts = dedup(
+            ds.iter()
+                .filter(|d| d.webhook_id.is_some())
+                .map(|d| d.account_id)
+                .collect(),
+        );
         let inboxes = dedup(
             ds.iter()
                 .filter_map(|d| match d.receiver() {
@@ -420,29 +425,47 @@ impl App {
         error: Option<&str>,
         now: confab_domain::Timestamp,
     ) -> AppResult<()> {
+        if ok && d.event != "message_created" {
+            return Ok(());
+        }
+        let Some(msg) = self.delivered_message(c, d.message_id).await? else {
+            return Ok(());
+        };
+        let mut attrs = msg.content_attributes.clone();
+        if !attrs.is_object() {
+            attrs = json!({});
+        }
+        let status = match (ok, msg.status) {
+            (false, s) if s != MessageStatus::Failed => {
+                attrs["external_error"] = json!(error.unwrap_or("delivery failed"));
+                MessageStatus::Failed
+            }
+            (true, MessageStatus::Failed) => {
+                if let Some(map) = attrs.as_object_mut() {
+                    map.remove("external_error");
+                }
+                MessageStatus::Sent
+            }
+            _ => return Ok(()),
+        };
         let Some(conv) = self.delivered_conversation(c, d).await? else {
             return Ok(());
         };
-        if !ok {
-            return self
-                .mark_message_failed(c, &conv, d.message_id, error, now)
-                .await;
-        }
-        if d.event != "message_created" {
-            return Ok(());
-        }
-        let Some(msg) = self.delivered_message(c, d.message_id).await else {
-            return Ok(());
+        let ch = MessageChanges {
+            status: Some(status),
+            content_attributes: Some(attrs),
+            ..Default::default()
         };
-        if msg.status != MessageStatus::Failed {
-            return Ok(());
-        }
-        let mut attrs = msg.content_attributes.clone();
-        if let Some(map) = attrs.as_object_mut() {
-            map.remove("external_error");
-        }
-        self.set_message_status(c, &conv, &msg, MessageStatus::Sent, attrs, now)
-            .await
+        messages::update_message(c, msg.id, &ch, now).await?;
+        self.record_event(
+            c,
+            &conv,
+            "message_updated",
+            json!({ "message_id": msg.id }),
+            &Acting::system(),
+            now,
+        )
+        .await
     }
 
     /// The conversation a delivery is about, if it still exists (a deleted conversation
@@ -462,62 +485,20 @@ impl App {
         }
     }
 
+    /// The message a delivery is about, if it still exists.
     async fn delivered_message(
         &self,
         c: &mut confab_store::Conn<'_>,
         id: Option<i64>,
-    ) -> Option<confab_domain::message::Message> {
-        messages::get_message(c, MessageId(id?)).await.ok()
-    }
-
-    /// Marks a delivered message `failed` with the delivery's error, once.
-    async fn mark_message_failed(
-        &self,
-        c: &mut confab_store::Conn<'_>,
-        conv: &Conversation,
-        message_id: Option<i64>,
-        error: Option<&str>,
-        now: confab_domain::Timestamp,
-    ) -> AppResult<()> {
-        let Some(msg) = self.delivered_message(c, message_id).await else {
-            return Ok(());
+    ) -> AppResult<Option<confab_domain::message::Message>> {
+        let Some(id) = id else {
+            return Ok(None);
         };
-        if msg.status == MessageStatus::Failed {
-            return Ok(());
+        match messages::get_message(c, MessageId(id)).await {
+            Ok(m) => Ok(Some(m)),
+            Err(confab_store::StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
         }
-        let mut attrs = msg.content_attributes.clone();
-        if !attrs.is_object() {
-            attrs = json!({});
-        }
-        attrs["external_error"] = json!(error.unwrap_or("delivery failed"));
-        self.set_message_status(c, conv, &msg, MessageStatus::Failed, attrs, now)
-            .await
-    }
-
-    async fn set_message_status(
-        &self,
-        c: &mut confab_store::Conn<'_>,
-        conv: &Conversation,
-        msg: &confab_domain::message::Message,
-        status: MessageStatus,
-        content_attributes: Value,
-        now: confab_domain::Timestamp,
-    ) -> AppResult<()> {
-        let ch = MessageChanges {
-            status: Some(status),
-            content_attributes: Some(content_attributes),
-            ..Default::default()
-        };
-        messages::update_message(c, msg.id, &ch, now).await?;
-        self.record_event(
-            c,
-            conv,
-            "message_updated",
-            json!({ "message_id": msg.id }),
-            &Acting::system(),
-            now,
-        )
-        .await
     }
 
     /// A bot that cannot be reached must not hold the customer: when a message's delivery to

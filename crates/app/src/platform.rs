@@ -572,6 +572,7 @@ impl App {
             description: input.description.clone(),
             outgoing_url: input.outgoing_url.clone(),
             bot_config: input.bot_config.clone(),
+            secret: None,
         })
     }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::contact::Contact;
 use crate::conversation::{Conversation, ConversationStatus, Priority};
-use crate::filter::{Operator, QueryOperator};
+use crate::filter::{Operator, QueryOperator, value_to_text};
 use crate::message::MessageType;
 use crate::{TeamId, UserId};
 
@@ -306,13 +306,14 @@ pub struct Conditions {
     pub groups: Vec<Vec<Condition>>,
 }
 
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(o) => o.get("id").and_then(text_of),
-        _ => None,
+impl Conditions {
+    /// Whether any condition looks at messages (`content`, `message_type`): only then do the
+    /// facts need the conversation's messages.
+    pub fn uses_messages(&self) -> bool {
+        self.groups
+            .iter()
+            .flatten()
+            .any(|c| c.attribute.is_message_key())
     }
 }
 
@@ -320,15 +321,15 @@ fn text_of(v: &Value) -> Option<String> {
 fn changed_text(v: &Value) -> String {
     match v {
         Value::Null => "nil".to_owned(),
-        other => text_of(other).unwrap_or_else(|| other.to_string()),
+        other => value_to_text(other).unwrap_or_else(|| other.to_string()),
     }
 }
 
 fn texts(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(items)) => items.iter().filter_map(text_of).collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(value_to_text).collect(),
         Some(Value::Null) | None => Vec::new(),
-        Some(other) => text_of(other).into_iter().collect(),
+        Some(other) => value_to_text(other).into_iter().collect(),
     }
 }
 
@@ -820,7 +821,7 @@ impl Action {
             "change_priority" => {
                 let reason = "expected one of urgent, high, medium, low, none or \"nil\"";
                 let v = first.ok_or_else(|| bad(reason))?;
-                let text = text_of(v).map(|s| Attribute::Priority.normalize(&s));
+                let text = value_to_text(v).map(|s| Attribute::Priority.normalize(&s));
                 match (is_nil(v), text.as_deref()) {
                     (true, _) | (_, Some("nil")) => Self::ChangePriority(None),
                     (false, Some(p)) => {

@@ -305,7 +305,7 @@ pub enum FilterError {
     EmptyPayload,
 }
 
-fn value_to_text(v: &serde_json::Value) -> Option<String> {
+pub(crate) fn value_to_text(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),

@@ -41,8 +41,12 @@ struct Subscribed {
 }
 
 async fn send(ws: &mut WebSocket, v: &Value) -> bool {
+    send_text(ws, v.to_string()).await
+}
+
+async fn send_text(ws: &mut WebSocket, text: String) -> bool {
     matches!(
-        tokio::time::timeout(SEND_TIMEOUT, ws.send(Message::Text(v.to_string().into()))).await,
+        tokio::time::timeout(SEND_TIMEOUT, ws.send(Message::Text(text.into()))).await,
         Ok(Ok(()))
     )
 }
@@ -73,8 +77,8 @@ async fn serve(mut ws: WebSocket, app: App) {
                     let _ = ws.send(Message::Close(None)).await;
                     return;
                 };
-                if let Some(out) = frame_json(&subs, &frame)
-                    && !send(&mut ws, &out).await
+                if let Some(out) = frame_text(&subs, &frame)
+                    && !send_text(&mut ws, out).await
                 {
                     return;
                 }
@@ -95,18 +99,29 @@ async fn serve(mut ws: WebSocket, app: App) {
     }
 }
 
-fn frame_json(subs: &HashMap<u64, Subscribed>, f: &LiveFrame) -> Option<Value> {
-    let sub = subs.get(&f.subscription)?;
-    Some(json!({
-        "identifier": sub.identifier,
-        "message": { "event": f.event, "data": &*f.data },
-    }))
+/// A broadcast, serialised from the shared payload (no copy per subscriber).
+#[derive(serde::Serialize)]
+struct Broadcast<'a> {
+    identifier: &'a str,
+    message: BroadcastMessage<'a>,
 }
 
-/// A number or a numeric string (clients send either).
-fn int(v: &Value) -> Option<i64> {
-    v.as_i64()
-        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+#[derive(serde::Serialize)]
+struct BroadcastMessage<'a> {
+    event: &'a str,
+    data: &'a Value,
+}
+
+fn frame_text(subs: &HashMap<u64, Subscribed>, f: &LiveFrame) -> Option<String> {
+    let sub = subs.get(&f.subscription)?;
+    serde_json::to_string(&Broadcast {
+        identifier: &sub.identifier,
+        message: BroadcastMessage {
+            event: f.event,
+            data: &f.data,
+        },
+    })
+    .ok()
 }
 
 /// Handles one client command; returns the frames to answer with.
@@ -141,8 +156,8 @@ async fn command(
                     .as_str()
                     .unwrap_or_default()
                     .to_owned(),
-                account_id: int(&params["account_id"]),
-                user_id: int(&params["user_id"]),
+                account_id: crate::extract::parse_id(&params["account_id"]),
+                user_id: crate::extract::parse_id(&params["user_id"]),
             };
             match app.live_subscribe(socket, &p).await {
                 Ok(id) => {

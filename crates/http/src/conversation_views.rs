@@ -4,6 +4,7 @@ use confab_app::App;
 use confab_app::conversations::{ConversationView, MessageView, Sender};
 use confab_app::domain::Timestamp;
 use confab_app::domain::agent_bot::AgentBot;
+use confab_app::domain::contact::Contact;
 use confab_app::domain::message::Attachment;
 use confab_app::domain::team::Team;
 use confab_app::domain::user::User;
@@ -29,29 +30,30 @@ pub(crate) fn float_seconds(t: Timestamp) -> f64 {
 /// A sender in push form (§6.6).
 pub fn sender(s: &Sender) -> Value {
     match s {
-        Sender::Contact(c) => json!({
-            "id": c.id,
-            "name": c.name,
-            "email": c.email,
-            "phone_number": c.phone_number,
-            "identifier": c.identifier,
-            "thumbnail": "",
-            "additional_attributes": c.additional_attributes,
-            "custom_attributes": c.custom_attributes,
-            "blocked": c.blocked,
-            "type": "contact",
-        }),
+        Sender::Contact(c) => contact_push(c),
         Sender::User(u) => user_push(u),
-        Sender::AgentBot(b) => json!({
-            "id": b.id,
-            "name": b.name,
-            "avatar_url": "",
-            "type": "agent_bot",
-        }),
+        Sender::AgentBot(b) => bot_push(b),
     }
 }
 
-fn user_push(u: &User) -> Value {
+/// A contact in push form.
+pub(crate) fn contact_push(c: &Contact) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "email": c.email,
+        "phone_number": c.phone_number,
+        "identifier": c.identifier,
+        "thumbnail": "",
+        "additional_attributes": c.additional_attributes,
+        "custom_attributes": c.custom_attributes,
+        "blocked": c.blocked,
+        "type": "contact",
+    })
+}
+
+/// A user in push form.
+pub(crate) fn user_push(u: &User) -> Value {
     json!({
         "id": u.id,
         "name": u.name,
@@ -60,6 +62,16 @@ fn user_push(u: &User) -> Value {
         "type": "user",
         "availability_status": "offline",
         "thumbnail": "",
+    })
+}
+
+/// An agent bot in push form.
+pub(crate) fn bot_push(b: &AgentBot) -> Value {
+    json!({
+        "id": b.id,
+        "name": b.name,
+        "avatar_url": "",
+        "type": "agent_bot",
     })
 }
 

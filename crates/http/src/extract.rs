@@ -367,7 +367,8 @@ impl Fields {
     }
 }
 
-fn parse_id(v: &Value) -> Option<i64> {
+/// A number or a numeric string (clients send either).
+pub(crate) fn parse_id(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),

@@ -34,8 +34,8 @@ pub fn install(app: &App) {
 }
 
 /// The whole HTTP surface of Confab.
+/// (`install` gives the app its renderers; the server calls it when it binds.)
 pub fn router(app: App) -> Router {
-    install(&app);
     Router::new()
         .merge(chatwoot::router())
         .merge(platform::router())

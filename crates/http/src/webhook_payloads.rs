@@ -79,17 +79,17 @@ fn contact(a: &Account, c: &Contact) -> Value {
 pub fn conversation(app: &App, v: &ConversationView) -> Value {
     let c = &v.conversation;
     let mut meta = json!({
-        "sender": cv::sender(&Sender::Contact(v.contact.clone())),
+        "sender": cv::contact_push(&v.contact),
         "assignee": null,
         "assignee_type": null,
         "team": null,
         "hmac_verified": v.contact_inbox.as_ref().map(|ci| ci.hmac_verified),
     });
     if let Some((u, _)) = &v.assignee {
-        meta["assignee"] = cv::sender(&Sender::User(u.clone()));
+        meta["assignee"] = cv::user_push(u);
         meta["assignee_type"] = json!("User");
     } else if let Some(b) = &v.assignee_bot {
-        meta["assignee"] = cv::sender(&Sender::AgentBot(b.clone()));
+        meta["assignee"] = cv::bot_push(b);
         meta["assignee_type"] = json!("AgentBot");
     }
     if let Some(t) = &v.team {
@@ -193,7 +193,7 @@ impl confab_app::live::LiveRenderer for WebhookRenderer {
                 message,
                 conversation: conv,
             } => cv::message_push(app, message, conv),
-            Subject::Contact(c) => cv::sender(&Sender::Contact((*c).clone())),
+            Subject::Contact(c) => cv::contact_push(c),
             Subject::Typing {
                 conversation: conv,
                 by,
@@ -201,8 +201,8 @@ impl confab_app::live::LiveRenderer for WebhookRenderer {
             } => json!({
                 "conversation": conversation(app, conv),
                 "user": match by {
-                    Performer::User(u) => cv::sender(&Sender::User((*u).clone())),
-                    Performer::Contact(c) => cv::sender(&Sender::Contact((*c).clone())),
+                    Performer::User(u) => cv::user_push(u),
+                    Performer::Contact(c) => cv::contact_push(c),
                 },
                 "is_private": is_private,
             }),

@@ -174,6 +174,7 @@ impl Server {
                 opts.bind
             )
         })?;
+        // Before anything runs: the outbox and the live feed render from the first moment.
         confab_http::install(&app);
         Ok(Self { listener, app })
     }
@@ -193,27 +194,13 @@ impl Server {
     /// start.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let service = confab_http::service(self.app.clone());
-        let jobs_app = self.app.clone();
-        let jobs_stop = shutdown.clone();
-        let runner = tokio::spawn(async move {
-            jobs_app
-                .run_jobs_until(async move { jobs_stop.cancelled().await })
-                .await;
-        });
-        let outbox_app = self.app.clone();
-        let outbox_stop = shutdown.clone();
-        let outbox = tokio::spawn(async move {
-            outbox_app
-                .run_outbox_until(async move { outbox_stop.cancelled().await })
-                .await;
-        });
-        let live_app = self.app.clone();
-        let live_stop = shutdown.clone();
-        let live = tokio::spawn(async move {
-            live_app
-                .run_live_until(async move { live_stop.cancelled().await })
-                .await;
-        });
+        let mut background = tokio::task::JoinSet::new();
+        let (app, stop) = (self.app.clone(), shutdown.clone());
+        background.spawn(async move { app.run_jobs_until(stop.cancelled_owned()).await });
+        let (app, stop) = (self.app.clone(), shutdown.clone());
+        background.spawn(async move { app.run_outbox_until(stop.cancelled_owned()).await });
+        let (app, stop) = (self.app.clone(), shutdown.clone());
+        background.spawn(async move { app.run_live_until(stop.cancelled_owned()).await });
         let served = axum::serve(
             self.listener,
             axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
@@ -221,9 +208,7 @@ impl Server {
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
         .context("the HTTP server failed");
-        runner.abort();
-        outbox.abort();
-        live.abort();
+        background.abort_all();
         served
     }
 }

@@ -403,13 +403,23 @@ pub async fn list_account_users_of(
     account: AccountId,
     users: &[UserId],
 ) -> Result<Vec<AccountUser>, StoreError> {
-    if users.is_empty() {
+    list_account_users_in(c, &[account], users).await
+}
+
+/// Memberships of some users in some accounts: who may hear an account's live events is
+/// decided when they happen, not when the socket subscribed.
+pub async fn list_account_users_in(
+    c: &mut Conn<'_>,
+    accounts: &[AccountId],
+    users: &[UserId],
+) -> Result<Vec<AccountUser>, StoreError> {
+    if accounts.is_empty() || users.is_empty() {
         return Ok(Vec::new());
     }
     let stmt = Query::select()
         .columns(ACCOUNT_USER_COLUMNS)
         .from("account_users")
-        .and_where(Expr::col("account_id").eq(account.get()))
+        .and_where(Expr::col("account_id").is_in(accounts.iter().map(|a| a.get())))
         .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
         .to_owned();
     c.fetch_all(&stmt).await

@@ -39,6 +39,8 @@ pub struct AgentBotChanges {
     pub description: Option<Option<String>>,
     pub outgoing_url: Option<Option<String>>,
     pub bot_config: Option<Value>,
+    /// A new signing key.
+    pub secret: Option<String>,
 }
 
 pub async fn insert_agent_bot(
@@ -122,7 +124,8 @@ pub async fn update_agent_bot(
         .opt("name", ch.name.clone())
         .opt("description", ch.description.clone())
         .opt("outgoing_url", ch.outgoing_url.clone())
-        .opt_json("bot_config", ch.bot_config.as_ref());
+        .opt_json("bot_config", ch.bot_config.as_ref())
+        .opt("secret", ch.secret.clone());
     c.execute(&changes.update("agent_bots", id.get(), now))
         .await?;
     Ok(())
@@ -224,21 +227,4 @@ pub async fn bot_secret(
         .and_where(Expr::col("account_id").eq(account.get()))
         .to_owned();
     Ok(c.fetch_scalar::<Option<String>>(&stmt).await?.flatten())
-}
-
-/// Replaces a bot's signing key.
-pub async fn set_bot_secret(
-    c: &mut Conn<'_>,
-    bot: AgentBotId,
-    secret: &str,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let stmt = Query::update()
-        .table("agent_bots")
-        .value("secret", secret)
-        .value("updated_at", now.as_micros())
-        .and_where(Expr::col("id").eq(bot.get()))
-        .to_owned();
-    c.execute(&stmt).await?;
-    Ok(())
 }

@@ -25,7 +25,7 @@ const COLUMNS: [&str; 13] = [
     "created_at",
     "updated_at",
 ];
-pub(crate) const CONTACT_INBOX_COLUMNS: [&str; 8] = [
+const CONTACT_INBOX_COLUMNS: [&str; 8] = [
     "id",
     "contact_id",
     "inbox_id",
@@ -469,4 +469,30 @@ pub async fn find_contact_inbox_in_account(
         .limit(1)
         .to_owned();
     c.fetch_optional(&stmt).await
+}
+
+/// A contact's inbox identity by the pubsub token a widget presents, with the inbox's account.
+pub async fn contact_inbox_by_pubsub_token(
+    c: &mut Conn<'_>,
+    token: &str,
+) -> Result<Option<(ContactInbox, AccountId)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        ci: ContactInbox,
+        account_id: AccountId,
+    }
+    let stmt = Query::select()
+        .columns(CONTACT_INBOX_COLUMNS.map(|col| ("contact_inboxes", col)))
+        .column(("inboxes", "account_id"))
+        .from("contact_inboxes")
+        .inner_join(
+            "inboxes",
+            Expr::col(("inboxes", "id")).equals(("contact_inboxes", "inbox_id")),
+        )
+        .and_where(Expr::col(("contact_inboxes", "pubsub_token")).eq(token))
+        .to_owned();
+    Ok(c.fetch_optional::<Row>(&stmt)
+        .await?
+        .map(|r| (r.ci, r.account_id)))
 }

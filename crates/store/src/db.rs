@@ -254,6 +254,16 @@ impl Tx {
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
+        self.finish(true).await
+    }
+
+    /// Commits without waking the outbox or the live feed: for a transaction that recorded no
+    /// event (the outbox's own dispatch mark, which would otherwise wake the outbox again).
+    pub async fn commit_quiet(self) -> Result<(), StoreError> {
+        self.finish(false).await
+    }
+
+    async fn finish(self, signal: bool) -> Result<(), StoreError> {
         let Tx {
             inner,
             turn,
@@ -264,8 +274,10 @@ impl Tx {
             TxInner::Postgres(t) => t.commit().await?,
         }
         drop(turn);
-        commits.outbox.notify_one();
-        commits.seq.send_modify(|n| *n = n.wrapping_add(1));
+        if signal {
+            commits.outbox.notify_one();
+            commits.seq.send_modify(|n| *n = n.wrapping_add(1));
+        }
         Ok(())
     }
 }

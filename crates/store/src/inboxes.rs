@@ -346,3 +346,21 @@ pub async fn list_inboxes_by_ids(
     stmt.and_where(Expr::col(("inboxes", "id")).is_in(ids.iter().map(|i| i.get())));
     c.fetch_all(&stmt).await
 }
+
+/// Which of `users` are members of which of `inboxes`.
+pub async fn inbox_memberships(
+    c: &mut Conn<'_>,
+    inboxes: &[InboxId],
+    users: &[UserId],
+) -> Result<Vec<(InboxId, UserId)>, StoreError> {
+    if inboxes.is_empty() || users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(["inbox_id", "user_id"])
+        .from("inbox_members")
+        .and_where(Expr::col("inbox_id").is_in(inboxes.iter().map(|i| i.get())))
+        .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
+        .to_owned();
+    c.fetch_all(&stmt).await
+}

@@ -11,10 +11,6 @@ use std::time::Duration;
 use sea_query::{Expr, ExprTrait, Order};
 use sqlx::postgres::PgListener;
 
-use confab_domain::contact::ContactInbox;
-use confab_domain::user::User;
-use confab_domain::{AccountId, InboxId, UserId};
-
 use crate::events::{EventRow, select_events};
 use crate::{Pool, Store, StoreError};
 
@@ -124,87 +120,11 @@ impl EventFeed {
                     .to_owned();
                 let mut rows: Vec<EventRow> = self.store.conn().fetch_all(&stmt).await?;
                 // Announcement order is commit order.
-                rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+                let order: std::collections::HashMap<i64, usize> =
+                    ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+                rows.sort_by_key(|r| order.get(&r.id).copied());
                 Ok(rows)
             }
         }
     }
-}
-
-/// A user by the pubsub token a socket presents, with the id it names (upstream matches both).
-pub async fn user_by_pubsub_token(
-    c: &mut crate::Conn<'_>,
-    token: &str,
-    id: UserId,
-) -> Result<Option<User>, StoreError> {
-    let stmt = sea_query::Query::select()
-        .columns(crate::users::USER_COLUMNS)
-        .from("users")
-        .and_where(Expr::col("id").eq(id.get()))
-        .and_where(Expr::col("pubsub_token").eq(token))
-        .to_owned();
-    c.fetch_optional(&stmt).await
-}
-
-/// A contact's inbox identity by the pubsub token a widget presents, with the inbox's account.
-pub async fn contact_inbox_by_pubsub_token(
-    c: &mut crate::Conn<'_>,
-    token: &str,
-) -> Result<Option<(ContactInbox, AccountId)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        ci: ContactInbox,
-        account_id: AccountId,
-    }
-    let stmt = sea_query::Query::select()
-        .columns(crate::contacts::CONTACT_INBOX_COLUMNS.map(|col| ("contact_inboxes", col)))
-        .column(("inboxes", "account_id"))
-        .from("contact_inboxes")
-        .inner_join(
-            "inboxes",
-            Expr::col(("inboxes", "id")).equals(("contact_inboxes", "inbox_id")),
-        )
-        .and_where(Expr::col(("contact_inboxes", "pubsub_token")).eq(token))
-        .to_owned();
-    Ok(c.fetch_optional::<Row>(&stmt)
-        .await?
-        .map(|r| (r.ci, r.account_id)))
-}
-
-/// Which of `users` still belong to which of `accounts`, and whether as administrators: who
-/// may hear an account's events is decided when they happen, not when the socket subscribed.
-pub async fn account_roles(
-    c: &mut crate::Conn<'_>,
-    accounts: &[AccountId],
-    users: &[UserId],
-) -> Result<Vec<(AccountId, UserId, i16)>, StoreError> {
-    if accounts.is_empty() || users.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = sea_query::Query::select()
-        .columns(["account_id", "user_id", "role"])
-        .from("account_users")
-        .and_where(Expr::col("account_id").is_in(accounts.iter().map(|a| a.get())))
-        .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
-        .to_owned();
-    c.fetch_all(&stmt).await
-}
-
-/// Which of `users` are members of which of `inboxes`.
-pub async fn inbox_memberships(
-    c: &mut crate::Conn<'_>,
-    inboxes: &[InboxId],
-    users: &[UserId],
-) -> Result<Vec<(InboxId, UserId)>, StoreError> {
-    if inboxes.is_empty() || users.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = sea_query::Query::select()
-        .columns(["inbox_id", "user_id"])
-        .from("inbox_members")
-        .and_where(Expr::col("inbox_id").is_in(inboxes.iter().map(|i| i.get())))
-        .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
-        .to_owned();
-    c.fetch_all(&stmt).await
 }

@@ -147,3 +147,18 @@ pub async fn list_by_ids(c: &mut Conn<'_>, ids: &[UserId]) -> Result<Vec<User>, 
         .to_owned();
     c.fetch_all(&stmt).await
 }
+
+/// A user by the pubsub token a socket presents, with the id it names (upstream matches both).
+pub async fn user_by_pubsub_token(
+    c: &mut Conn<'_>,
+    token: &str,
+    id: UserId,
+) -> Result<Option<User>, StoreError> {
+    let stmt = Query::select()
+        .columns(USER_COLUMNS)
+        .from("users")
+        .and_where(Expr::col("id").eq(id.get()))
+        .and_where(Expr::col("pubsub_token").eq(token))
+        .to_owned();
+    c.fetch_optional(&stmt).await
+}

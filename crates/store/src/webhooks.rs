@@ -441,7 +441,6 @@ pub async fn claim_one(
         .and_where(Expr::col("id").eq(id.get()))
         .and_where(Expr::col("state").eq(DeliveryState::Pending.as_str()))
         .and_where(Expr::col("next_attempt_at").lte(now.as_micros()))
-        .returning(Query::returning().columns(DELIVERY_COLUMNS))
         .to_owned();
     c.fetch_optional(&stmt).await
 }

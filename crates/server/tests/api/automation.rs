@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::conversations::{activities, conversation, incoming, setup, show};
+use crate::conversations::{activities, conversation, incoming, messages, setup, show};
 use crate::helpers::{Tenant, TestApp, acc};
 use crate::webhook_sink::WebhookSink;
 
@@ -19,14 +19,6 @@ async fn settle(app: &TestApp) {
         app.app.run_outbox().await.unwrap();
         app.app.run_pending_jobs().await.unwrap();
     }
-}
-
-async fn messages(app: &TestApp, t: &Tenant, id: i64) -> Vec<Value> {
-    let r = app
-        .get(&acc(t, &format!("/conversations/{id}/messages")), &t.admin)
-        .await;
-    assert_eq!(r.status, 200);
-    r.body["payload"].as_array().unwrap().clone()
 }
 
 #[tokio::test]

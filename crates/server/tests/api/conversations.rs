@@ -88,15 +88,19 @@ pub(crate) async fn show(app: &TestApp, t: &Tenant, id: i64) -> Value {
     r.body
 }
 
-/// The contents of the conversation's activity messages, oldest first.
-pub(crate) async fn activities(app: &TestApp, t: &Tenant, id: i64) -> Vec<String> {
+/// The conversation's messages, oldest first (as the admin sees them).
+pub(crate) async fn messages(app: &TestApp, t: &Tenant, id: i64) -> Vec<Value> {
     let r = app
         .get(&acc(t, &format!("/conversations/{id}/messages")), &t.admin)
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    r.body["payload"]
-        .as_array()
-        .unwrap()
+    r.body["payload"].as_array().unwrap().clone()
+}
+
+/// The contents of the conversation's activity messages, oldest first.
+pub(crate) async fn activities(app: &TestApp, t: &Tenant, id: i64) -> Vec<String> {
+    messages(app, t, id)
+        .await
         .iter()
         .filter(|m| m["message_type"] == 2)
         .map(|m| m["content"].as_str().unwrap_or_default().to_owned())

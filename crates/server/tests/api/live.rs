@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::conversations::{conversation, setup, toggle};
 use crate::helpers::{Tenant, TestApp, acc, second_node};
+use crate::messages::post_message;
 use crate::public::{conversations_path, customer, open, public, public_inbox};
 
 type Ws =
@@ -109,18 +110,6 @@ async fn agent_socket(app: &TestApp, base: &str, t: &Tenant, token: &str, user_i
     .await;
     assert_eq!(answer, "confirm_subscription");
     ws
-}
-
-async fn post_message(app: &TestApp, t: &Tenant, id: i64, body: Value) -> Value {
-    let r = app
-        .post(
-            &acc(t, &format!("/conversations/{id}/messages")),
-            &t.admin,
-            body,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    r.body
 }
 
 #[tokio::test]

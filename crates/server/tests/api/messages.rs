@@ -106,7 +106,7 @@ fn messages_path(t: &Tenant, display_id: i64) -> String {
 }
 
 /// Posts a message as the administrator and returns its JSON.
-async fn post_message(app: &TestApp, t: &Tenant, display_id: i64, body: Value) -> Value {
+pub(crate) async fn post_message(app: &TestApp, t: &Tenant, display_id: i64, body: Value) -> Value {
     let r = app
         .post(&messages_path(t, display_id), &t.admin, body)
         .await;
