@@ -163,7 +163,7 @@ use serde_json::Value;
 
 /// An account (tenant) as stored.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Account {
     pub id: AccountId,
     pub name: String,
@@ -187,7 +187,7 @@ pub struct Account {
 
 /// A user's membership in an account, with the role and availability that are per account.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct AccountUser {
     pub id: AccountUserId,
     pub account_id: AccountId,

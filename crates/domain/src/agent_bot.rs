@@ -6,7 +6,7 @@ use crate::{AccountId, AgentBotId, Timestamp};
 
 /// An agent bot. `account_id` is `None` for a system bot (created by a platform app without an account).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct AgentBot {
     pub id: AgentBotId,
     pub account_id: Option<AccountId>,

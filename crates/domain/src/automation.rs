@@ -19,7 +19,7 @@ use crate::{TeamId, UserId};
 /// An account's rule as stored: conditions and actions as the client wrote them (validated on
 /// write, parsed again when the rule runs).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct AutomationRule {
     pub id: crate::AutomationRuleId,
     pub account_id: crate::AccountId,

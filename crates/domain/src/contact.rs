@@ -7,7 +7,7 @@ use crate::{AccountId, ContactId, ContactInboxId, InboxId, Timestamp};
 /// A contact. `email` is lower-cased; `email`, `phone_number` and `identifier` are each unique
 /// in the account when present.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Contact {
     pub id: ContactId,
     pub account_id: AccountId,
@@ -28,7 +28,7 @@ pub struct Contact {
 
 /// A contact's identity inside one inbox: `source_id` is what the channel calls the contact.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct ContactInbox {
     pub id: ContactInboxId,
     pub contact_id: ContactId,

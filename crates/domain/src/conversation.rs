@@ -117,7 +117,7 @@ pub struct UnknownPriority;
 
 /// A conversation as stored.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Conversation {
     pub id: ConversationId,
     pub account_id: AccountId,

@@ -16,7 +16,7 @@ pub const LOCKED_MESSAGE: &str = "You cannot update the CSAT survey after 14 day
 
 /// A contact's answer to the survey of one conversation (one per survey message).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct CsatResponse {
     pub id: CsatResponseId,
     pub account_id: AccountId,

@@ -71,7 +71,7 @@ use crate::{AccountId, ChannelId, InboxId, Timestamp};
 
 /// An inbox with the fields of its channel. API-channel fields are `None` for other channels.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Inbox {
     pub id: InboxId,
     pub account_id: AccountId,

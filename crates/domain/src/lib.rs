@@ -4,6 +4,9 @@
 //! unit-tested beside its code and reused unchanged by the store, the use cases and the
 //! wire formats.
 
+// The SqliteRow derive names `::confab_domain`, also from inside this crate.
+extern crate self as confab_domain;
+
 pub mod account;
 pub mod agent_bot;
 pub mod automation;
@@ -11,7 +14,7 @@ pub mod contact;
 pub mod conversation;
 pub mod csat;
 #[cfg(feature = "db")]
-mod db;
+pub mod db;
 pub mod filter;
 pub mod ids;
 pub mod inbox;

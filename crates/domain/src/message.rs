@@ -132,7 +132,7 @@ pub const MESSAGES_PER_MINUTE: i64 = 200;
 
 /// A message as stored.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Message {
     pub id: MessageId,
     pub account_id: AccountId,
@@ -177,7 +177,7 @@ impl Message {
 
 /// A stored attachment.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Attachment {
     pub id: AttachmentId,
     pub account_id: AccountId,

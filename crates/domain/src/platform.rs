@@ -4,7 +4,7 @@ use crate::{PlatformAppId, Timestamp};
 
 /// A platform app. It may only touch the records it created (`platform_app_permissibles`).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct PlatformApp {
     pub id: PlatformAppId,
     pub name: String,

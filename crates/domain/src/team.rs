@@ -9,7 +9,7 @@ use crate::{
 
 /// A team of agents.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Team {
     pub id: TeamId,
     pub account_id: AccountId,
@@ -22,7 +22,7 @@ pub struct Team {
 
 /// An account label.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Label {
     pub id: LabelId,
     pub account_id: AccountId,
@@ -44,7 +44,7 @@ pub fn is_valid_label_title(title: &str) -> bool {
 
 /// A custom attribute definition (`attribute_display_type` and `attribute_model` as codes).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct CustomAttributeDefinition {
     pub id: CustomAttributeDefinitionId,
     pub account_id: AccountId,
@@ -150,7 +150,7 @@ pub fn is_reserved_attribute_key(model: i16, key: &str) -> bool {
 
 /// A saved filter of one user.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct CustomFilter {
     pub id: CustomFilterId,
     pub account_id: AccountId,

@@ -6,7 +6,7 @@ use crate::{Timestamp, UserId};
 
 /// A user as stored. `email` is lower-cased. `password_hash` is an argon2id PHC string.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct User {
     pub id: UserId,
     pub name: String,

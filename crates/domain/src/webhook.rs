@@ -46,7 +46,7 @@ pub const MAX_ATTEMPTS: i64 = 12;
 
 /// An account webhook.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Webhook {
     pub id: WebhookId,
     pub account_id: AccountId,
@@ -136,7 +136,7 @@ impl Receiver {
 
 /// One event on its way to one receiver.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Delivery {
     pub id: DeliveryId,
     /// Sent as `X-Chatwoot-Delivery`; the same on every attempt.
@@ -178,7 +178,7 @@ impl Delivery {
 
 /// One attempt of a delivery.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "db", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
 pub struct Attempt {
     pub delivery_id: DeliveryId,
     pub attempt: i64,

@@ -152,7 +152,7 @@ pub async fn find_account_with_membership(
     account: AccountId,
     user: UserId,
 ) -> Result<Option<(Account, Option<AccountUser>)>, StoreError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct Joined {
         #[sqlx(flatten)]
         account: Account,

@@ -476,7 +476,7 @@ pub async fn contact_inbox_by_pubsub_token(
     c: &mut Conn<'_>,
     token: &str,
 ) -> Result<Option<(ContactInbox, AccountId)>, StoreError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct Row {
         #[sqlx(flatten)]
         ci: ContactInbox,

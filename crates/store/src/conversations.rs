@@ -467,7 +467,7 @@ impl ConversationCounts {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
 struct CountRow {
     all_count: i64,
     unassigned_count: i64,

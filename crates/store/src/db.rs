@@ -1,15 +1,18 @@
-//! One connection type for both engines, and the four helpers every query goes through.
+//! One connection type for both engines, and the helpers every query goes through.
 //!
-//! A statement is built once with sea-query and rendered per dialect here; rows decode into
-//! `sqlx::FromRow` structs that are generic over the engine. No other module sees a pool.
+//! A statement is built once with sea-query and rendered per dialect here. On PostgreSQL it runs
+//! through sqlx and rows decode with `sqlx::FromRow`; on SQLite it runs in the calling task
+//! through rusqlite (see `sqlite.rs`) and rows decode with `SqliteRow`, derived from the same
+//! struct and attributes. No other module sees a pool.
 
+use confab_domain::db::SqliteRow as DecodeSqlite;
 use sea_query::{ExprTrait, PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
-use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::StoreError;
+use crate::sqlite::{self, SqliteDb};
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,21 +24,19 @@ pub enum Engine {
 /// A place to run statements: a pool (each statement takes any free connection) or one
 /// connection (inside a transaction).
 pub enum Conn<'c> {
-    SqlitePool(&'c SqlitePool),
+    SqlitePool(&'c SqliteDb),
     PgPool(&'c PgPool),
-    Sqlite(&'c mut SqliteConnection),
+    Sqlite(&'c mut rusqlite::Connection),
     Pg(&'c mut PgConnection),
 }
 
 /// Rows that decode from both engines.
-pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{}
+pub trait Row: for<'r> FromRow<'r, PgRow> + DecodeSqlite + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, PgRow> + DecodeSqlite + Send + Unpin {}
 
 /// Scalars that decode from both engines.
 pub trait Scalar:
-    for<'r> sqlx::Decode<'r, sqlx::Sqlite>
-    + sqlx::Type<sqlx::Sqlite>
+    rusqlite::types::FromSql
     + for<'r> sqlx::Decode<'r, sqlx::Postgres>
     + sqlx::Type<sqlx::Postgres>
     + Send
@@ -43,8 +44,7 @@ pub trait Scalar:
 {
 }
 impl<T> Scalar for T where
-    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite>
-        + sqlx::Type<sqlx::Sqlite>
+    T: rusqlite::types::FromSql
         + for<'r> sqlx::Decode<'r, sqlx::Postgres>
         + sqlx::Type<sqlx::Postgres>
         + Send
@@ -52,31 +52,22 @@ impl<T> Scalar for T where
 {
 }
 
-macro_rules! dispatch {
-    ($conn:expr, $stmt:expr, |$sql:ident, $args:ident, $exec:ident| $body:expr) => {
+/// Runs a PostgreSQL statement on the pool or the transaction's connection.
+macro_rules! pg {
+    ($conn:expr, $stmt:expr, |$sql:ident, $args:ident, $exec:ident| $body:expr) => {{
+        let ($sql, $args) = $stmt.build_sqlx(PostgresQueryBuilder);
         match $conn {
-            Conn::SqlitePool(p) => {
-                let ($sql, $args) = $stmt.build_sqlx(SqliteQueryBuilder);
-                let $exec = *p;
-                $body
-            }
             Conn::PgPool(p) => {
-                let ($sql, $args) = $stmt.build_sqlx(PostgresQueryBuilder);
                 let $exec = *p;
-                $body
-            }
-            Conn::Sqlite(c) => {
-                let ($sql, $args) = $stmt.build_sqlx(SqliteQueryBuilder);
-                let $exec = &mut **c;
                 $body
             }
             Conn::Pg(c) => {
-                let ($sql, $args) = $stmt.build_sqlx(PostgresQueryBuilder);
                 let $exec = &mut **c;
                 $body
             }
+            Conn::SqlitePool(_) | Conn::Sqlite(_) => unreachable!("SQLite handled before"),
         }
-    };
+    }};
 }
 
 impl Conn<'_> {
@@ -87,12 +78,50 @@ impl Conn<'_> {
         }
     }
 
+    /// Runs `f` with a SQLite statement's text and parameters on the right connection: the
+    /// transaction's; else a reader, or the writer (in its turn) when the statement writes.
+    /// `None` on PostgreSQL.
+    async fn sqlite<R>(
+        &mut self,
+        stmt: &impl SqlxBinder,
+        mut f: impl FnMut(&rusqlite::Connection, &str, &sea_query::Values) -> Result<R, StoreError>,
+    ) -> Option<Result<R, StoreError>> {
+        let db = match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                return Some(f(c, &sql, &values.0));
+            }
+            Conn::SqlitePool(db) => *db,
+            Conn::PgPool(_) | Conn::Pg(_) => return None,
+        };
+        let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+        let values = values.0;
+        let read = db.read(|c| {
+            if sqlite::writes(c, &sql)? {
+                Ok(None)
+            } else {
+                f(c, &sql, &values).map(Some)
+            }
+        });
+        Some(match read {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => {
+                let mut w = db.writer().await;
+                sqlite::with_lock_retry(&mut w, |c| f(c, &sql, &values)).await
+            }
+            Err(e) => Err(e),
+        })
+    }
+
     /// All rows of a statement.
     pub async fn fetch_all<T: Row>(
         &mut self,
         stmt: &impl SqlxBinder,
     ) -> Result<Vec<T>, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_as_with(
+        if let Some(r) = self.sqlite(stmt, sqlite::fetch_all::<T>).await {
+            return r;
+        }
+        Ok(pg!(self, stmt, |sql, args, ex| sqlx::query_as_with(
             AssertSqlSafe(sql),
             args
         )
@@ -105,7 +134,10 @@ impl Conn<'_> {
         &mut self,
         stmt: &impl SqlxBinder,
     ) -> Result<Option<T>, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_as_with(
+        if let Some(r) = self.sqlite(stmt, sqlite::fetch_optional::<T>).await {
+            return r;
+        }
+        Ok(pg!(self, stmt, |sql, args, ex| sqlx::query_as_with(
             AssertSqlSafe(sql),
             args
         )
@@ -123,7 +155,10 @@ impl Conn<'_> {
         &mut self,
         stmt: &impl SqlxBinder,
     ) -> Result<Option<T>, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| {
+        if let Some(r) = self.sqlite(stmt, sqlite::fetch_scalar::<T>).await {
+            return r;
+        }
+        Ok(pg!(self, stmt, |sql, args, ex| {
             sqlx::query_scalar_with(AssertSqlSafe(sql), args)
                 .fetch_optional(ex)
                 .await?
@@ -132,7 +167,10 @@ impl Conn<'_> {
 
     /// Runs a statement and returns the number of rows it touched.
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64, StoreError> {
-        Ok(dispatch!(self, stmt, |sql, args, ex| sqlx::query_with(
+        if let Some(r) = self.sqlite(stmt, sqlite::execute).await {
+            return r;
+        }
+        Ok(pg!(self, stmt, |sql, args, ex| sqlx::query_with(
             AssertSqlSafe(sql),
             args
         )
@@ -146,10 +184,11 @@ impl Conn<'_> {
         &mut self,
         sql: &'static str,
     ) -> Result<Vec<T>, StoreError> {
+        let none = sea_query::Values(Vec::new());
         Ok(match self {
-            Conn::SqlitePool(p) => sqlx::query_as(sql).fetch_all(*p).await?,
+            Conn::SqlitePool(db) => db.read(|c| sqlite::fetch_all(c, sql, &none))?,
+            Conn::Sqlite(c) => sqlite::fetch_all(c, sql, &none)?,
             Conn::PgPool(p) => sqlx::query_as(sql).fetch_all(*p).await?,
-            Conn::Sqlite(c) => sqlx::query_as(sql).fetch_all(&mut **c).await?,
             Conn::Pg(c) => sqlx::query_as(sql).fetch_all(&mut **c).await?,
         })
     }
@@ -157,19 +196,17 @@ impl Conn<'_> {
     /// Runs generated SQL text (one or more statements, values already rendered as literals)
     /// without preparing or caching it. Bulk loading only.
     pub async fn execute_raw(&mut self, sql: String) -> Result<(), StoreError> {
-        let sql = AssertSqlSafe(sql);
         match self {
-            Conn::SqlitePool(p) => {
-                sqlx::raw_sql(sql).execute(*p).await?;
+            Conn::SqlitePool(db) => {
+                let mut w = db.writer().await;
+                sqlite::with_lock_retry(&mut w, |c| Ok(c.execute_batch(&sql)?)).await?;
             }
+            Conn::Sqlite(c) => c.execute_batch(&sql)?,
             Conn::PgPool(p) => {
-                sqlx::raw_sql(sql).execute(*p).await?;
-            }
-            Conn::Sqlite(c) => {
-                sqlx::raw_sql(sql).execute(&mut **c).await?;
+                sqlx::raw_sql(AssertSqlSafe(sql)).execute(*p).await?;
             }
             Conn::Pg(c) => {
-                sqlx::raw_sql(sql).execute(&mut **c).await?;
+                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **c).await?;
             }
         };
         Ok(())
@@ -191,10 +228,7 @@ impl Conn<'_> {
 /// front and a read-then-write never fails with `SQLITE_BUSY` halfway through; before that it
 /// waits its turn on the store's writer queue (see `Store::begin`).
 pub struct Tx {
-    // Dropped first: an unfinished transaction is rolled back before the writer turn is freed.
     inner: TxInner,
-    /// SQLite's writer turn, held until the transaction ends.
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Signalled on commit (see `Store::committed`).
     commits: std::sync::Arc<Commits>,
 }
@@ -217,19 +251,14 @@ impl Default for Commits {
 }
 
 enum TxInner {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(sqlite::SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
-    pub(crate) fn sqlite(
-        t: sqlx::Transaction<'static, sqlx::Sqlite>,
-        turn: tokio::sync::OwnedMutexGuard<()>,
-        commits: std::sync::Arc<Commits>,
-    ) -> Self {
+    pub(crate) fn sqlite(t: sqlite::SqliteTx, commits: std::sync::Arc<Commits>) -> Self {
         Self {
             inner: TxInner::Sqlite(t),
-            turn: Some(turn),
             commits,
         }
     }
@@ -240,7 +269,6 @@ impl Tx {
     ) -> Self {
         Self {
             inner: TxInner::Postgres(t),
-            turn: None,
             commits,
         }
     }
@@ -248,7 +276,7 @@ impl Tx {
     /// The transaction's connection.
     pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::Sqlite(t) => Conn::Sqlite(t.conn()),
             TxInner::Postgres(t) => Conn::Pg(t),
         }
     }
@@ -264,16 +292,12 @@ impl Tx {
     }
 
     async fn finish(self, signal: bool) -> Result<(), StoreError> {
-        let Tx {
-            inner,
-            turn,
-            commits,
-        } = self;
+        let Tx { inner, commits } = self;
         match inner {
-            TxInner::Sqlite(t) => t.commit().await?,
+            // Releases the writer as it returns.
+            TxInner::Sqlite(t) => t.commit()?,
             TxInner::Postgres(t) => t.commit().await?,
         }
-        drop(turn);
         if signal {
             commits.outbox.notify_one();
             commits.seq.send_modify(|n| *n = n.wrapping_add(1));

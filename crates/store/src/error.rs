@@ -12,6 +12,8 @@ pub enum StoreError {
     ForeignKeyViolation,
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    #[error("database error")]
+    Sqlite(#[source] rusqlite::Error),
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("{0}")]
@@ -35,5 +37,22 @@ impl From<sqlx::Error> for StoreError {
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
         Self::Migrate(e)
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        match &e {
+            rusqlite::Error::QueryReturnedNoRows => Self::NotFound,
+            rusqlite::Error::SqliteFailure(f, _) => match f.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    Self::UniqueViolation
+                }
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Self::ForeignKeyViolation,
+                _ => Self::Sqlite(e),
+            },
+            _ => Self::Sqlite(e),
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::db::{insert_into, json};
 use crate::{Conn, StoreError};
 
 /// A recorded event.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, confab_domain::db::SqliteRow)]
 pub struct EventRow {
     pub id: i64,
     pub account_id: AccountId,
@@ -93,7 +93,7 @@ pub async fn mark_dispatched(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct Marked {
         id: i64,
     }

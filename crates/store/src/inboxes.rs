@@ -312,7 +312,7 @@ pub async fn member_inbox_ids(
     account: AccountId,
     user: UserId,
 ) -> Result<Vec<InboxId>, StoreError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct IdRow {
         id: i64,
     }

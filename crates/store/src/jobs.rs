@@ -16,7 +16,7 @@ use crate::db::{insert_into, json};
 use crate::{Conn, StoreError};
 
 /// A claimed job.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, confab_domain::db::SqliteRow)]
 pub struct Job {
     pub id: JobId,
     pub kind: String,
@@ -157,7 +157,7 @@ pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
 }
 
 /// A waiting job, for inspection (tests, the bench, operators).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, confab_domain::db::SqliteRow)]
 pub struct JobState {
     pub kind: String,
     pub attempts: i64,

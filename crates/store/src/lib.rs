@@ -25,6 +25,7 @@ pub mod platform;
 pub mod schema;
 pub mod search;
 pub mod seed;
+mod sqlite;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -38,9 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 pub use db::{Conn, Engine, Row, Scalar, Tx};
 pub use error::StoreError;
@@ -59,7 +58,7 @@ pub struct ConnectOptions {
 
 #[derive(Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(Arc<sqlite::SqliteDb>),
     Postgres(PgPool),
 }
 
@@ -67,10 +66,6 @@ enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    /// SQLite has one writer at a time. Write transactions queue here, in order, instead of
-    /// in SQLite's busy handler, which sleeps up to 100 ms between retries and holds a pooled
-    /// connection while it sleeps (long tails, and readers starved of connections).
-    writers: Arc<tokio::sync::Mutex<()>>,
     /// Signalled by every commit of this node, so after-commit work (the outbox) starts at once.
     commits: Arc<db::Commits>,
 }
@@ -81,35 +76,10 @@ impl Store {
     /// it, on an unknown scheme or an unreachable server.
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
-            let co = SqliteConnectOptions::from_str(url)
-                .map_err(|e| {
-                    StoreError::Config(format!("invalid SQLite DATABASE_URL {url:?}: {e}"))
-                })?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(if opts.sqlite_full_sync {
-                    SqliteSynchronous::Full
-                } else {
-                    SqliteSynchronous::Normal
-                })
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-                .pragma("temp_store", "memory")
-                .pragma("cache_size", "-4096");
-            let pool = SqlitePoolOptions::new()
-                .max_connections(opts.max_connections.unwrap_or(8))
-                .min_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(co)
-                .await
-                .map_err(|e| {
-                    StoreError::Config(format!(
-                        "cannot open the SQLite database {url:?}: {e}. Check that the directory exists and is writable, or set DATABASE_URL"
-                    ))
-                })?;
+            let max_idle = opts.max_connections.unwrap_or(8) as usize;
+            let db = sqlite::SqliteDb::open(url, opts.sqlite_full_sync, max_idle)?;
             Ok(Self {
-                pool: Pool::Sqlite(pool),
-                writers: Arc::default(),
+                pool: Pool::Sqlite(Arc::new(db)),
                 commits: Arc::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -127,7 +97,6 @@ impl Store {
                 })?;
             Ok(Self {
                 pool: Pool::Postgres(pool),
-                writers: Arc::default(),
                 commits: Arc::default(),
             })
         } else {
@@ -148,7 +117,20 @@ impl Store {
     /// Applies every pending migration of this engine.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Sqlite(db) => {
+                // sqlx keeps the migration history (`_sqlx_migrations`), on a connection of its
+                // own that closes when done.
+                use sqlx::Connection as _;
+                let co = SqliteConnectOptions::from_str(&db.sqlx_url())
+                    .map_err(|e| StoreError::Config(format!("invalid SQLite path: {e}")))?
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true);
+                let mut conn = sqlx::SqliteConnection::connect_with(&co).await?;
+                SQLITE_MIGRATIONS.run(&mut conn).await?;
+                conn.close().await?;
+            }
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
@@ -157,7 +139,7 @@ impl Store {
     /// A connection for reads outside a transaction.
     pub fn conn(&self) -> Conn<'_> {
         match &self.pool {
-            Pool::Sqlite(p) => Conn::SqlitePool(p),
+            Pool::Sqlite(db) => Conn::SqlitePool(db),
             Pool::Postgres(p) => Conn::PgPool(p),
         }
     }
@@ -165,13 +147,8 @@ impl Store {
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => {
-                let turn = self.writers.clone().lock_owned().await;
-                Tx::sqlite(
-                    p.begin_with("BEGIN IMMEDIATE").await?,
-                    turn,
-                    self.commits.clone(),
-                )
+            Pool::Sqlite(db) => {
+                Tx::sqlite(sqlite::SqliteTx::begin(db).await?, self.commits.clone())
             }
             Pool::Postgres(p) => Tx::postgres(p.begin().await?, self.commits.clone()),
         })
@@ -186,7 +163,7 @@ impl Store {
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite(db) => db.close(),
             Pool::Postgres(p) => p.close().await,
         }
     }

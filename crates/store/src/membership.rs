@@ -19,7 +19,7 @@ impl Membership {
         c: &mut Conn<'_>,
         parent: i64,
     ) -> Result<Vec<UserId>, StoreError> {
-        #[derive(sqlx::FromRow)]
+        #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
         struct MemberRow {
             user_id: i64,
         }

@@ -450,7 +450,7 @@ pub async fn storage_keys_of_conversation(
     c: &mut Conn<'_>,
     conversation: ConversationId,
 ) -> Result<Vec<String>, StoreError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct KeyRow {
         storage_key: String,
     }
@@ -471,7 +471,7 @@ pub async fn last_incoming_times(
     c: &mut Conn<'_>,
     conversations: &[ConversationId],
 ) -> Result<Vec<(ConversationId, Timestamp)>, StoreError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct Row {
         conversation_id: ConversationId,
         last_at: Timestamp,

@@ -91,7 +91,7 @@ pub async fn list_permitted_ids(
         .and_where(Expr::col("permissible_type").eq(kind.type_name()))
         .order_by("permissible_id", Order::Asc)
         .to_owned();
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct IdRow {
         permissible_id: i64,
     }

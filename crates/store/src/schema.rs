@@ -12,14 +12,14 @@ pub struct SchemaShape {
     pub unique_indexes: Vec<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
 struct ColumnRow {
     table_name: String,
     column_name: String,
     nullable: bool,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
 struct IndexRow {
     table_name: String,
     columns: String,

@@ -178,7 +178,7 @@ pub async fn team_ids_of_user(
     account: AccountId,
     user: UserId,
 ) -> Result<Vec<TeamId>, StoreError> {
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct TeamRow {
         team_id: i64,
     }

@@ -32,7 +32,7 @@ impl OwnerKind {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
 struct TokenRow {
     owner_type: String,
     owner_id: i64,

@@ -160,7 +160,7 @@ pub async fn delete(c: &mut Conn<'_>, account: AccountId, id: WebhookId) -> Resu
 }
 
 /// An API inbox's own receiver.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, confab_domain::db::SqliteRow)]
 pub struct InboxReceiver {
     pub inbox_id: InboxId,
     pub webhook_url: String,
@@ -194,7 +194,7 @@ pub async fn inbox_receivers(
 }
 
 /// The agent bot connected to an inbox, as a receiver of the inbox's events.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, confab_domain::db::SqliteRow)]
 pub struct BotReceiver {
     pub inbox_id: InboxId,
     pub agent_bot_id: AgentBotId,

@@ -1,0 +1,331 @@
+//! The SQLite engine: rusqlite connections used directly by the calling task.
+//!
+//! sqlx runs each SQLite connection on its own thread and sends every statement and row across
+//! a channel to it; profiles of the benchmark showed about 60% of the server's CPU in the
+//! resulting thread switches and wake-ups, and a write transaction holding the write lock for
+//! the round trips of all its statements. Statements here run in the task that issues them, on
+//! one of these connections:
+//!
+//! - **one writer**, behind a FIFO async mutex. A write transaction takes it, `BEGIN IMMEDIATE`,
+//!   runs its statements without leaving the thread, and `COMMIT`s; a write outside a
+//!   transaction (a claim, an `UPDATE … RETURNING`) takes it for that one statement. SQLite
+//!   allows one writer anyway; queueing here instead of in SQLite's busy handler keeps the
+//!   order fair and never sleeps on a runtime thread.
+//! - **readers**, kept in a small stack and opened on demand: WAL lets them read the last
+//!   committed state while the writer works. At most as many are in use as threads run
+//!   statements at once.
+//!
+//! sqlx still applies the migrations (on a connection of its own, at `migrate`), so databases
+//! made before this engine keep their migration history.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use confab_domain::db::{Columns, SqliteRow};
+use rusqlite::types::{ToSqlOutput, Value as SqlValue};
+use rusqlite::{Connection, OpenFlags, ToSql};
+
+use crate::StoreError;
+
+/// How long a writer waits for another process (or a second store on the same file) to release
+/// SQLite's write lock before the statement fails with "database is locked".
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The SQLite connections of a store (opaque outside this crate).
+pub struct SqliteDb {
+    path: String,
+    full_sync: bool,
+    max_idle: usize,
+    readers: Mutex<Vec<Connection>>,
+    writer: Arc<tokio::sync::Mutex<Connection>>,
+}
+
+impl SqliteDb {
+    /// Opens (creating when missing) the file of a `sqlite://path` URL.
+    pub fn open(url: &str, full_sync: bool, max_idle: usize) -> Result<Self, StoreError> {
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = rest.split('?').next().unwrap_or(rest).to_owned();
+        if path.is_empty() || path == ":memory:" {
+            return Err(StoreError::Config(format!(
+                "SQLite DATABASE_URL {url:?} names no file: use sqlite://path/to/file.db (in-memory databases are not supported)"
+            )));
+        }
+        let writer = open_connection(&path, full_sync, true).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot open the SQLite database {url:?}: {e}. Check that the directory exists and is writable, or set DATABASE_URL"
+            ))
+        })?;
+        let first_reader = open_connection(&path, full_sync, false)?;
+        Ok(Self {
+            path,
+            full_sync,
+            max_idle: max_idle.max(1),
+            readers: Mutex::new(vec![first_reader]),
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+        })
+    }
+
+    /// The sqlx URL of the same file (for the migrator).
+    pub fn sqlx_url(&self) -> String {
+        format!("sqlite://{}", self.path)
+    }
+
+    /// Runs `f` on an idle reader (opening one when none is idle) and puts it back.
+    pub fn read<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let idle = self.readers.lock().ok().and_then(|mut v| v.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => open_connection(&self.path, self.full_sync, false)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut v) = self.readers.lock()
+            && v.len() < self.max_idle
+        {
+            v.push(conn);
+        }
+        out
+    }
+
+    /// The writer, in FIFO order.
+    pub async fn writer(&self) -> tokio::sync::OwnedMutexGuard<Connection> {
+        self.writer.clone().lock_owned().await
+    }
+
+    /// Closes the idle readers; the writer closes with the last clone of the store.
+    pub fn close(&self) {
+        if let Ok(mut v) = self.readers.lock() {
+            v.clear();
+        }
+    }
+}
+
+fn open_connection(path: &str, full_sync: bool, writer: bool) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    // The writer never waits inside SQLite (it would block a runtime thread): a busy lock is
+    // retried asynchronously by `with_lock_retry`. Readers in WAL mode are not blocked by the
+    // writer; the timeout only covers WAL recovery after a crash.
+    let busy = if writer { 0 } else { 5000 };
+    let sync = if full_sync { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = {busy}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4096;"
+    ))?;
+    // Plans do not depend on bound values. Without this, SQLite marks a prepared statement
+    // stale whenever a parameter it peeked at while planning is bound again (a `LIMIT ?`, a
+    // `LIKE ?`, any value meeting an ANALYZE sample) and parses and plans it again on the next
+    // step: every list query, every time. Profiles showed a fifth of the CPU there.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(conn)
+}
+
+/// Runs `f` on the writer, retrying with a growing pause while another process holds SQLite's
+/// write lock (`SQLITE_BUSY`), for up to [`LOCK_WAIT`].
+pub(crate) async fn with_lock_retry<R>(
+    conn: &mut Connection,
+    mut f: impl FnMut(&Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f(conn) {
+            Err(StoreError::Sqlite(e)) if is_busy(&e) && start.elapsed() < LOCK_WAIT => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// A sea-query value as a SQLite parameter (JSON as text, as sqlx binds it).
+struct Param<'a>(&'a sea_query::Value);
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        use sea_query::Value as V;
+        let null = ToSqlOutput::Owned(SqlValue::Null);
+        Ok(match self.0 {
+            V::Bool(v) => v.map_or(null, |b| ToSqlOutput::Owned(SqlValue::Integer(b.into()))),
+            V::TinyInt(v) => int(v.map(i64::from)),
+            V::SmallInt(v) => int(v.map(i64::from)),
+            V::Int(v) => int(v.map(i64::from)),
+            V::BigInt(v) => int(*v),
+            V::TinyUnsigned(v) => int(v.map(i64::from)),
+            V::SmallUnsigned(v) => int(v.map(i64::from)),
+            V::Unsigned(v) => int(v.map(i64::from)),
+            V::BigUnsigned(v) => match v {
+                Some(u) => {
+                    int(Some(i64::try_from(*u).map_err(|e| {
+                        rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+                    })?))
+                }
+                None => null,
+            },
+            V::Float(v) => v.map_or(null, |f| ToSqlOutput::Owned(SqlValue::Real(f.into()))),
+            V::Double(v) => v.map_or(null, |f| ToSqlOutput::Owned(SqlValue::Real(f))),
+            V::String(v) => v.as_deref().map_or(null, |s| s.into()),
+            V::Char(v) => v.map_or(null, |c| ToSqlOutput::Owned(SqlValue::Text(c.to_string()))),
+            V::Bytes(v) => v.as_deref().map_or(null, |b| b.into()),
+            V::Json(v) => match v {
+                Some(j) => ToSqlOutput::Owned(SqlValue::Text(j.to_string())),
+                None => null,
+            },
+            V::Enum(sea_query::OptionEnum::Some(e)) => {
+                ToSqlOutput::Owned(SqlValue::Text(e.value.to_string()))
+            }
+            V::Enum(sea_query::OptionEnum::None(_)) => null,
+            #[expect(
+                unreachable_patterns,
+                reason = "variants of sea-query features not enabled"
+            )]
+            other => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("unsupported parameter type: {other:?}").into(),
+                ));
+            }
+        })
+    }
+}
+
+fn int(v: Option<i64>) -> ToSqlOutput<'static> {
+    ToSqlOutput::Owned(v.map_or(SqlValue::Null, SqlValue::Integer))
+}
+
+fn bind(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    values: &sea_query::Values,
+) -> Result<(), StoreError> {
+    for (i, v) in values.0.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, Param(v))?;
+    }
+    Ok(())
+}
+
+/// Whether the statement changes the database (and so belongs on the writer).
+pub(crate) fn writes(conn: &Connection, sql: &str) -> Result<bool, StoreError> {
+    Ok(!conn.prepare_cached(sql)?.readonly())
+}
+
+/// Every row of a statement, decoded by column name.
+pub(crate) fn fetch_all<T: SqliteRow>(
+    conn: &Connection,
+    sql: &str,
+    values: &sea_query::Values,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, values)?;
+    let cols = Columns::of(&stmt);
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(T::from_sqlite_row(row, &cols)?);
+    }
+    Ok(out)
+}
+
+/// The first row, if any (a write still runs to completion).
+pub(crate) fn fetch_optional<T: SqliteRow>(
+    conn: &Connection,
+    sql: &str,
+    values: &sea_query::Values,
+) -> Result<Option<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, values)?;
+    let cols = Columns::of(&stmt);
+    let drain = !stmt.readonly();
+    let mut rows = stmt.raw_query();
+    let first = match rows.next()? {
+        Some(row) => Some(T::from_sqlite_row(row, &cols)?),
+        None => None,
+    };
+    if drain {
+        while rows.next()?.is_some() {}
+    }
+    Ok(first)
+}
+
+/// The first column of the first row, if any.
+pub(crate) fn fetch_scalar<T: rusqlite::types::FromSql>(
+    conn: &Connection,
+    sql: &str,
+    values: &sea_query::Values,
+) -> Result<Option<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, values)?;
+    let drain = !stmt.readonly();
+    let mut rows = stmt.raw_query();
+    let first = match rows.next()? {
+        Some(row) => Some(row.get::<_, T>(0)?),
+        None => None,
+    };
+    if drain {
+        while rows.next()?.is_some() {}
+    }
+    Ok(first)
+}
+
+/// Runs a statement; the number of rows it changed.
+pub(crate) fn execute(
+    conn: &Connection,
+    sql: &str,
+    values: &sea_query::Values,
+) -> Result<u64, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, values)?;
+    Ok(stmt.raw_execute()? as u64)
+}
+
+/// A write transaction's hold on the writer. Rolled back when dropped unfinished.
+pub(crate) struct SqliteTx {
+    conn: tokio::sync::OwnedMutexGuard<Connection>,
+    open: bool,
+}
+
+impl SqliteTx {
+    pub async fn begin(db: &SqliteDb) -> Result<Self, StoreError> {
+        let mut conn = db.writer().await;
+        with_lock_retry(&mut conn, |c| Ok(c.execute_batch("BEGIN IMMEDIATE")?)).await?;
+        Ok(Self { conn, open: true })
+    }
+
+    pub fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        let out = self.conn.execute_batch("COMMIT");
+        // A failed COMMIT leaves the transaction open; Drop rolls it back.
+        self.open = out.is_err();
+        Ok(out?)
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                tracing::warn!(error = %e, "rolling back an unfinished SQLite transaction failed");
+            }
+        }
+    }
+}
