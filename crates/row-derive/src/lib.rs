@@ -24,7 +24,7 @@ pub fn derive_sqlite_row(input: TokenStream) -> TokenStream {
 
 enum Decode {
     Plain,
-    TryFrom(syn::Type),
+    TryFrom(Box<syn::Type>),
     Json,
     Flatten,
 }
@@ -52,7 +52,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 if meta.path.is_ident("rename") {
                     column = meta.value()?.parse::<LitStr>()?.value();
                 } else if meta.path.is_ident("try_from") {
-                    decode = Decode::TryFrom(meta.value()?.parse::<LitStr>()?.parse()?);
+                    decode = Decode::TryFrom(Box::new(meta.value()?.parse::<LitStr>()?.parse()?));
                 } else if meta.path.is_ident("json") {
                     // `json(nullable)`: NULL decodes as JSON null, which the json path does anyway.
                     if meta.input.peek(syn::token::Paren) {

@@ -24,7 +24,7 @@ pub enum Engine {
 /// A place to run statements: a pool (each statement takes any free connection) or one
 /// connection (inside a transaction).
 pub enum Conn<'c> {
-    SqlitePool(&'c SqliteDb),
+    SqlitePool(&'c std::sync::Arc<SqliteDb>),
     PgPool(&'c PgPool),
     Sqlite(&'c mut rusqlite::Connection),
     Pg(&'c mut PgConnection),
@@ -105,10 +105,10 @@ impl Conn<'_> {
         });
         Some(match read {
             Ok(Some(r)) => Ok(r),
-            Ok(None) => {
-                let mut w = db.writer().await;
-                sqlite::with_lock_retry(&mut w, |c| f(c, &sql, &values)).await
-            }
+            Ok(None) => match db.autocommit_writer().await {
+                Ok(mut w) => sqlite::with_lock_retry(w.conn(), |c| f(c, &sql, &values)).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         })
     }
@@ -198,8 +198,8 @@ impl Conn<'_> {
     pub async fn execute_raw(&mut self, sql: String) -> Result<(), StoreError> {
         match self {
             Conn::SqlitePool(db) => {
-                let mut w = db.writer().await;
-                sqlite::with_lock_retry(&mut w, |c| Ok(c.execute_batch(&sql)?)).await?;
+                let mut w = db.autocommit_writer().await?;
+                sqlite::with_lock_retry(w.conn(), |c| Ok(c.execute_batch(&sql)?)).await?;
             }
             Conn::Sqlite(c) => c.execute_batch(&sql)?,
             Conn::PgPool(p) => {
@@ -295,7 +295,7 @@ impl Tx {
         let Tx { inner, commits } = self;
         match inner {
             // Releases the writer as it returns.
-            TxInner::Sqlite(t) => t.commit()?,
+            TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
         if signal {

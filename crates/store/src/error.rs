@@ -14,6 +14,8 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
     #[error("database error")]
     Sqlite(#[source] rusqlite::Error),
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("{0}")]

@@ -18,6 +18,7 @@
 //! sqlx still applies the migrations (on a connection of its own, at `migrate`), so databases
 //! made before this engine keep their migration history.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,8 +38,29 @@ pub struct SqliteDb {
     full_sync: bool,
     max_idle: usize,
     readers: Mutex<Vec<Connection>>,
-    writer: Arc<tokio::sync::Mutex<Connection>>,
+    writer: Arc<tokio::sync::Mutex<Writer>>,
+    /// Tasks queued for the writer to start a transaction or write (members of an open group
+    /// waiting for its commit are not counted).
+    queued: AtomicUsize,
 }
+
+/// The writer connection and the group of transactions committed into its open SQLite
+/// transaction but not yet made durable.
+pub struct Writer {
+    conn: Connection,
+    group: Option<Group>,
+}
+
+struct Group {
+    id: u64,
+    members: usize,
+    done: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+}
+
+/// Transactions per group at most, so a steady stream of writers still commits regularly.
+const MAX_GROUP: usize = 64;
+
+static GROUP_IDS: AtomicU64 = AtomicU64::new(1);
 
 impl SqliteDb {
     /// Opens (creating when missing) the file of a `sqlite://path` URL.
@@ -64,7 +86,11 @@ impl SqliteDb {
             full_sync,
             max_idle: max_idle.max(1),
             readers: Mutex::new(vec![first_reader]),
-            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            writer: Arc::new(tokio::sync::Mutex::new(Writer {
+                conn: writer,
+                group: None,
+            })),
+            queued: AtomicUsize::new(0),
         })
     }
 
@@ -92,9 +118,27 @@ impl SqliteDb {
         out
     }
 
-    /// The writer, in FIFO order.
-    pub async fn writer(&self) -> tokio::sync::OwnedMutexGuard<Connection> {
+    /// The writer, in FIFO order, counted as queued while it waits.
+    async fn queue_for_writer(&self) -> tokio::sync::OwnedMutexGuard<Writer> {
+        struct Queued<'a>(&'a AtomicUsize);
+        impl Drop for Queued<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let _queued = Queued(&self.queued);
         self.writer.clone().lock_owned().await
+    }
+
+    /// The writer outside any transaction: an open group is committed first, so a statement run
+    /// on it is durable when it returns.
+    pub async fn autocommit_writer(
+        &self,
+    ) -> Result<tokio::sync::OwnedMutexGuard<Writer>, StoreError> {
+        let mut w = self.queue_for_writer().await;
+        w.finish_group()?;
+        Ok(w)
     }
 
     /// Closes the idle readers; the writer closes with the last clone of the store.
@@ -295,37 +339,148 @@ pub(crate) fn execute(
     Ok(stmt.raw_execute()? as u64)
 }
 
-/// A write transaction's hold on the writer. Rolled back when dropped unfinished.
-pub(crate) struct SqliteTx {
-    conn: tokio::sync::OwnedMutexGuard<Connection>,
-    open: bool,
-}
-
-impl SqliteTx {
-    pub async fn begin(db: &SqliteDb) -> Result<Self, StoreError> {
-        let mut conn = db.writer().await;
-        with_lock_retry(&mut conn, |c| Ok(c.execute_batch("BEGIN IMMEDIATE")?)).await?;
-        Ok(Self { conn, open: true })
-    }
-
+impl Writer {
     pub fn conn(&mut self) -> &mut Connection {
         &mut self.conn
     }
 
-    pub fn commit(mut self) -> Result<(), StoreError> {
-        let out = self.conn.execute_batch("COMMIT");
-        // A failed COMMIT leaves the transaction open; Drop rolls it back.
-        self.open = out.is_err();
-        Ok(out?)
+    /// Commits the open group, if any, and tells its members.
+    fn finish_group(&mut self) -> Result<(), StoreError> {
+        let Some(group) = self.group.take() else {
+            return Ok(());
+        };
+        let out = if self.conn.is_autocommit() {
+            // An error rolled the whole SQLite transaction back (SQLite does so on I/O errors,
+            // a full disk or out of memory): the members' work is gone.
+            Err("the group's transaction was rolled back by an earlier error".to_owned())
+        } else {
+            match run(&self.conn, "COMMIT") {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    if !self.conn.is_autocommit() {
+                        let _ = run(&self.conn, "ROLLBACK");
+                    }
+                    Err(e.to_string())
+                }
+            }
+        };
+        group.done.send_replace(Some(out.clone()));
+        out.map_err(StoreError::CommitFailed)
+    }
+}
+
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)?.raw_execute()?;
+    Ok(())
+}
+
+/// A write transaction on the writer: a savepoint inside the open group's SQLite transaction.
+///
+/// **Group commit.** When a transaction commits while others are queued for the writer, it
+/// releases its savepoint and hands the writer on without a SQLite `COMMIT`; the next one joins
+/// the same SQLite transaction. The last of the group (nobody queued, or [`MAX_GROUP`] members)
+/// commits for all, and every member's `commit` returns only then, with the group's outcome:
+/// one WAL append (and, with `synchronous=FULL`, one fsync) for many transactions, and nothing
+/// reported committed before it is. A member whose group is still open after it handed over
+/// also queues for the writer, so a group is committed even if every queued task gives up.
+/// A transaction dropped unfinished rolls back to its savepoint; the group's others are kept.
+pub(crate) struct SqliteTx {
+    writer: Option<tokio::sync::OwnedMutexGuard<Writer>>,
+    db: Arc<SqliteDb>,
+}
+
+impl SqliteTx {
+    pub async fn begin(db: &Arc<SqliteDb>) -> Result<Self, StoreError> {
+        let mut w = db.queue_for_writer().await;
+        if w.group.is_some() && w.conn.is_autocommit() {
+            // The open group's transaction is gone (see `finish_group`); fail it first.
+            w.finish_group().ok();
+        }
+        if w.group.is_none() {
+            with_lock_retry(&mut w.conn, |c| run(c, "BEGIN IMMEDIATE")).await?;
+            w.group = Some(Group {
+                id: GROUP_IDS.fetch_add(1, Ordering::Relaxed),
+                members: 0,
+                done: tokio::sync::watch::Sender::new(None),
+            });
+        }
+        // On failure nothing of this transaction exists; the group is committed by the next
+        // holder of the writer, or by one of its waiting members.
+        run(&w.conn, "SAVEPOINT tx")?;
+        Ok(Self {
+            writer: Some(w),
+            db: db.clone(),
+        })
+    }
+
+    pub fn conn(&mut self) -> &mut Connection {
+        match self.writer.as_mut() {
+            Some(w) => &mut w.conn,
+            None => unreachable!("the writer is held until commit or drop"),
+        }
+    }
+
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let Some(mut w) = self.writer.take() else {
+            return Ok(());
+        };
+        if let Err(e) = run(&w.conn, "RELEASE tx") {
+            // Put the writer back so Drop rolls the savepoint back.
+            self.writer = Some(w);
+            return Err(e);
+        }
+        let Some(group) = w.group.as_mut() else {
+            return Err(StoreError::CommitFailed("no open group".to_owned()));
+        };
+        group.members += 1;
+        let full = group.members >= MAX_GROUP;
+        if full || self.db.queued.load(Ordering::SeqCst) == 0 {
+            return w.finish_group();
+        }
+        // Hand over to the queued writer; the group commits later, by whoever holds the writer
+        // when nobody is queued (possibly this task, queued again below).
+        let id = group.id;
+        let mut done = group.done.subscribe();
+        drop(w);
+        loop {
+            tokio::select! {
+                biased;
+                changed = done.changed() => {
+                    if changed.is_err() {
+                        return Err(StoreError::CommitFailed("the writer was closed".to_owned()));
+                    }
+                    if let Some(out) = done.borrow().clone() {
+                        return out.map_err(StoreError::CommitFailed);
+                    }
+                }
+                mut w = self.db.writer.clone().lock_owned() => {
+                    if w.group.as_ref().is_some_and(|g| g.id == id) {
+                        return w.finish_group();
+                    }
+                    // Finished meanwhile: the outcome is in `done`.
+                    let out = done.borrow().clone();
+                    if let Some(out) = out {
+                        return out.map_err(StoreError::CommitFailed);
+                    }
+                }
+            }
+        }
     }
 }
 
 impl Drop for SqliteTx {
     fn drop(&mut self) {
-        if self.open && !self.conn.is_autocommit() {
-            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
-                tracing::warn!(error = %e, "rolling back an unfinished SQLite transaction failed");
-            }
+        let Some(mut w) = self.writer.take() else {
+            return;
+        };
+        if !w.conn.is_autocommit()
+            && let Err(e) = run(&w.conn, "ROLLBACK TO tx").and_then(|()| run(&w.conn, "RELEASE tx"))
+        {
+            tracing::warn!(error = %e, "rolling back an unfinished SQLite transaction failed");
+        }
+        // Earlier members may be waiting on the group; commit it unless someone queued will.
+        if self.db.queued.load(Ordering::SeqCst) == 0 {
+            let _ = w.finish_group();
         }
     }
 }
