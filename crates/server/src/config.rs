@@ -66,8 +66,8 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub no_migrate: bool,
 
-    /// Largest number of database connections. Default: 8 on SQLite (one writer at a time;
-    /// readers in parallel), 16 on PostgreSQL.
+    /// Database connections: on PostgreSQL the pool's largest size (default 16); on SQLite the
+    /// reader connections kept open beside the one writer (default 8).
     #[arg(long, env = "CONFAB_DB_POOL_SIZE", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_pool_size: Option<u32>,
 

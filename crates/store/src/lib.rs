@@ -52,7 +52,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migr
 pub struct ConnectOptions {
     /// `synchronous=FULL` instead of `NORMAL` on SQLite (durable against power loss, slower).
     pub sqlite_full_sync: bool,
-    /// Largest pool; `None` picks a default per engine.
+    /// PostgreSQL: the largest pool. SQLite: the idle readers kept. `None`: a default per engine.
     pub max_connections: Option<u32>,
 }
 
@@ -71,7 +71,7 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the database named by `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`).
+    /// Opens the database named by `url` (`sqlite://path` or `postgres://…`).
     /// SQLite files are created when missing. Fails fast, with a message that says how to fix
     /// it, on an unknown scheme or an unreachable server.
     pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Self, StoreError> {

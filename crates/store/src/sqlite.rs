@@ -442,6 +442,22 @@ impl SqliteTx {
         let id = group.id;
         let mut done = group.done.subscribe();
         drop(w);
+        // If this wait is abandoned (the request was cancelled) while the writer is free and
+        // the group still open, nobody may be left to commit it: commit it on the way out.
+        struct Abandoned<'a> {
+            db: &'a SqliteDb,
+            id: u64,
+        }
+        impl Drop for Abandoned<'_> {
+            fn drop(&mut self) {
+                if let Ok(mut w) = self.db.writer.clone().try_lock_owned()
+                    && w.group.as_ref().is_some_and(|g| g.id == self.id)
+                {
+                    let _ = w.finish_group();
+                }
+            }
+        }
+        let _abandoned = Abandoned { db: &self.db, id };
         loop {
             tokio::select! {
                 biased;
