@@ -120,14 +120,19 @@ impl SqliteDb {
 
     /// The writer, in FIFO order, counted as queued while it waits.
     async fn queue_for_writer(&self) -> tokio::sync::OwnedMutexGuard<Writer> {
-        struct Queued<'a>(&'a AtomicUsize);
+        struct Queued<'a>(&'a SqliteDb);
         impl Drop for Queued<'_> {
             fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::SeqCst);
+                // When the wait was given up (cancelled) as the last in the queue, a group handed
+                // over to it may have nobody left to commit it. After the lock was granted the
+                // writer is held here and this does nothing.
+                if self.0.queued.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    Writer::finish_orphaned_group(&self.0.writer);
+                }
             }
         }
         self.queued.fetch_add(1, Ordering::SeqCst);
-        let _queued = Queued(&self.queued);
+        let _queued = Queued(self);
         self.writer.clone().lock_owned().await
     }
 
@@ -137,8 +142,15 @@ impl SqliteDb {
         &self,
     ) -> Result<tokio::sync::OwnedMutexGuard<Writer>, StoreError> {
         let mut w = self.queue_for_writer().await;
-        w.finish_group()?;
-        Ok(w)
+        // The group's members hear its outcome; this statement has no part in it.
+        let _ = w.finish_group();
+        if w.conn.is_autocommit() {
+            Ok(w)
+        } else {
+            Err(StoreError::CommitFailed(
+                "the SQLite writer is stuck in a failed transaction".to_owned(),
+            ))
+        }
     }
 
     /// Closes the idle readers; the writer closes with the last clone of the store.
@@ -354,18 +366,30 @@ impl Writer {
             // a full disk or out of memory): the members' work is gone.
             Err("the group's transaction was rolled back by an earlier error".to_owned())
         } else {
-            match run(&self.conn, "COMMIT") {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    if !self.conn.is_autocommit() {
-                        let _ = run(&self.conn, "ROLLBACK");
-                    }
-                    Err(e.to_string())
-                }
-            }
+            run(&self.conn, "COMMIT").map_err(|e| e.to_string())
         };
+        self.leave_transaction();
         group.done.send_replace(Some(out.clone()));
         out.map_err(StoreError::CommitFailed)
+    }
+
+    /// Rolls back whatever SQLite transaction is still open (a failed `COMMIT`, a savepoint that
+    /// could not be undone), so nothing uncommitted is carried into the next group.
+    fn leave_transaction(&mut self) {
+        if !self.conn.is_autocommit()
+            && let Err(e) = run(&self.conn, "ROLLBACK")
+        {
+            tracing::error!(error = %e, "the SQLite writer could not leave a failed transaction");
+        }
+    }
+
+    /// Commits an open group nobody else is left to commit (the writer is free).
+    fn finish_orphaned_group(writer: &Arc<tokio::sync::Mutex<Writer>>) {
+        if let Ok(mut w) = writer.clone().try_lock_owned()
+            && w.group.is_some()
+        {
+            let _ = w.finish_group();
+        }
     }
 }
 
@@ -492,7 +516,10 @@ impl Drop for SqliteTx {
         if !w.conn.is_autocommit()
             && let Err(e) = run(&w.conn, "ROLLBACK TO tx").and_then(|()| run(&w.conn, "RELEASE tx"))
         {
+            // Its writes must not be committed with the group: give the group up (its members
+            // are told it failed).
             tracing::warn!(error = %e, "rolling back an unfinished SQLite transaction failed");
+            w.leave_transaction();
         }
         // Earlier members may be waiting on the group; commit it unless someone queued will.
         if self.db.queued.load(Ordering::SeqCst) == 0 {
