@@ -38,16 +38,8 @@ pub(crate) const AUTOMATION_WEBHOOK_JOB: &str = "automation_webhook";
 /// Messages of a conversation the message conditions look at (the newest).
 const MESSAGES_CONSIDERED: u64 = 500;
 
-/// A rule as a client writes it; `None` leaves a field alone on update.
-#[derive(Debug, Clone, Default)]
-pub struct RuleInput {
-    pub name: Option<String>,
-    pub description: Option<Option<String>>,
-    pub event_name: Option<String>,
-    pub conditions: Option<Value>,
-    pub actions: Option<Value>,
-    pub active: Option<bool>,
-}
+/// A rule as a client writes it; `None` leaves a field alone on update (the store's changes).
+pub use store::RuleChanges as RuleInput;
 
 /// The account's custom attribute keys (conditions may name them).
 async fn custom_keys(c: &mut Conn<'_>, account: AccountId) -> AppResult<HashSet<String>> {
@@ -176,11 +168,7 @@ impl App {
         }
         let ch = RuleChanges {
             name: input.name.as_ref().map(|n| n.trim().to_owned()),
-            description: input.description.clone(),
-            event_name: input.event_name.clone(),
-            conditions: input.conditions.clone(),
-            actions: input.actions.clone(),
-            active: input.active,
+            ..input.clone()
         };
         let mut tx = self.store().begin().await?;
         store::update(&mut tx.conn(), id, &ch, self.now()).await?;

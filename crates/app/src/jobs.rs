@@ -89,6 +89,25 @@ impl App {
         Ok(())
     }
 
+    /// How long a runner sleeps until `next` (a due time it read), at most [`MAX_IDLE`].
+    pub(crate) fn idle_wait(
+        &self,
+        next: Result<Option<confab_domain::Timestamp>, confab_store::StoreError>,
+        runner: &str,
+    ) -> Duration {
+        match next {
+            Ok(Some(at)) => {
+                let micros = at.as_micros().saturating_sub(self.now().as_micros());
+                Duration::from_micros(u64::try_from(micros).unwrap_or(0)).min(MAX_IDLE)
+            }
+            Ok(None) => MAX_IDLE,
+            Err(e) => {
+                tracing::error!(error = %e, "{runner}");
+                MAX_IDLE
+            }
+        }
+    }
+
     /// Runs jobs until `stop` completes: wakes at the earliest due job, when this node schedules
     /// one, or at least every second.
     pub async fn run_jobs_until(&self, stop: impl Future<Output = ()>) {
@@ -97,20 +116,8 @@ impl App {
             if let Err(e) = self.run_pending_jobs().await {
                 tracing::error!(error = %e, "job runner");
             }
-            let wait = {
-                let mut c = self.store().conn();
-                match jobs::next_run_at(&mut c).await {
-                    Ok(Some(at)) => {
-                        let micros = at.as_micros().saturating_sub(self.now().as_micros());
-                        Duration::from_micros(u64::try_from(micros).unwrap_or(0)).min(MAX_IDLE)
-                    }
-                    Ok(None) => MAX_IDLE,
-                    Err(e) => {
-                        tracing::error!(error = %e, "job runner");
-                        MAX_IDLE
-                    }
-                }
-            };
+            let next = jobs::next_run_at(&mut self.store().conn()).await;
+            let wait = self.idle_wait(next, "job runner");
             tokio::select! {
                 () = &mut stop => return,
                 () = tokio::time::sleep(wait) => {}

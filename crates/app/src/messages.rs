@@ -254,6 +254,54 @@ impl App {
         Ok(())
     }
 
+    /// Sets a message's delivery status, with `external_error` when it failed (removed for any
+    /// other status), and records `message_updated`. Shared by the integration's report and the
+    /// outbox's outcome of an inbox `webhook_url` delivery.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the transaction's context, then the change"
+    )]
+    pub(crate) async fn set_message_status_tx(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        conv: &confab_domain::conversation::Conversation,
+        msg: &confab_domain::message::Message,
+        to: MessageStatus,
+        external_error: Option<&str>,
+        acting: &Acting,
+        now: confab_domain::Timestamp,
+    ) -> AppResult<()> {
+        let mut attrs = msg.content_attributes.clone();
+        if !attrs.is_object() {
+            attrs = json!({});
+        }
+        if let Some(obj) = attrs.as_object_mut() {
+            match (to, external_error) {
+                (MessageStatus::Failed, Some(err)) => {
+                    obj.insert("external_error".into(), json!(err));
+                }
+                _ => {
+                    obj.remove("external_error");
+                }
+            }
+        }
+        let ch = MessageChanges {
+            status: Some(to),
+            content_attributes: Some(attrs),
+            ..Default::default()
+        };
+        messages::update_message(c, msg.id, &ch, now).await?;
+        self.record_event(
+            c,
+            conv,
+            "message_updated",
+            json!({ "message_id": msg.id }),
+            acting,
+            now,
+        )
+        .await
+    }
+
     /// `PATCH …/messages/:id`: delivery status reported by an API-inbox integration.
     pub async fn update_message_status(
         &self,
@@ -274,29 +322,14 @@ impl App {
         if let Some(to) = status.and_then(MessageStatus::parse)
             && msg.status.may_become(to)
         {
-            let mut attrs = msg.content_attributes.clone();
-            if let Some(obj) = attrs.as_object_mut() {
-                match (to, external_error) {
-                    (MessageStatus::Failed, Some(err)) => {
-                        obj.insert("external_error".into(), json!(err));
-                    }
-                    _ => {
-                        obj.remove("external_error");
-                    }
-                }
-            }
-            let ch = MessageChanges {
-                status: Some(to),
-                content_attributes: Some(attrs),
-                ..Default::default()
-            };
-            messages::update_message(&mut c, msg.id, &ch, now).await?;
-            self.record_event(
+            let acting = Acting::of(scope);
+            self.set_message_status_tx(
                 &mut c,
                 &conv,
-                "message_updated",
-                json!({ "message_id": msg.id }),
-                &Acting::of(scope),
+                &msg,
+                to,
+                external_error.as_deref(),
+                &acting,
                 now,
             )
             .await?;

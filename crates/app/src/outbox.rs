@@ -12,7 +12,6 @@
 //! restart: whatever was committed is either an undispatched event or a pending delivery.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use confab_domain::account::Account;
 use confab_domain::contact::Contact;
@@ -25,11 +24,11 @@ use confab_domain::webhook::{
 };
 use confab_domain::{ConversationId, DeliveryId, MessageId};
 use confab_store::events::{self, EventRow};
-use confab_store::messages::MessageChanges;
+
 use confab_store::webhooks::{self, AttemptResult, NewDelivery};
 use confab_store::{conversations, messages};
 use rand::Rng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::AppResult;
 use crate::event_subjects::{contact_id_of, inbox_id_of, message_id_of};
@@ -48,8 +47,6 @@ const DISPATCH_BATCH: u64 = 200;
 const SEND_BATCH: u64 = 16;
 /// How long a claimed delivery stays invisible to other senders (longer than any timeout).
 const LEASE_SECS: i64 = 120;
-/// The longest the outbox sleeps without looking (another node may have written).
-const MAX_IDLE: Duration = Duration::from_secs(1);
 
 /// What a webhook body is about, gathered by the dispatcher for the wire layer to render.
 #[derive(Debug)]
@@ -403,20 +400,28 @@ impl App {
         if !webhooks::record_attempt(&mut c, d.id, d.attempts, &result, now).await? {
             return Ok(());
         }
+        let mut recorded = false;
         if d.inbox_id.is_some() && d.event.starts_with("message_") {
-            self.message_delivery_outcome(&mut c, &d, ok, sent.error.as_deref(), now)
+            recorded |= self
+                .message_delivery_outcome(&mut c, &d, ok, sent.error.as_deref(), now)
                 .await?;
         }
         if d.agent_bot_id.is_some() && !ok && d.event.starts_with("message_") {
-            self.bot_failed(&mut c, &d, now).await?;
+            recorded |= self.bot_failed(&mut c, &d, now).await?;
         }
-        tx.commit().await?;
+        // Only a recorded event is news to the outbox and the live feed; waking them for a
+        // bare attempt record would only make them look again.
+        if recorded {
+            tx.commit().await?;
+        } else {
+            tx.commit_quiet().await?;
+        }
         Ok(())
     }
 
     /// An API inbox's `webhook_url` is how a message reaches the customer: when it fails the
     /// message is marked `failed` with the error (as upstream), and a later successful retry
-    /// of its creation puts it back to `sent`.
+    /// of its creation puts it back to `sent`. Whether an event was recorded.
     async fn message_delivery_outcome(
         &self,
         c: &mut confab_store::Conn<'_>,
@@ -424,48 +429,30 @@ impl App {
         ok: bool,
         error: Option<&str>,
         now: confab_domain::Timestamp,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
         if ok && d.event != "message_created" {
-            return Ok(());
+            return Ok(false);
         }
-        let Some(msg) = self.delivered_message(c, d.message_id).await? else {
-            return Ok(());
+        let (Some(conv_id), Some(msg_id)) = (d.conversation_id, d.message_id) else {
+            return Ok(false);
         };
-        let mut attrs = msg.content_attributes.clone();
-        if !attrs.is_object() {
-            attrs = json!({});
-        }
-        let status = match (ok, msg.status) {
-            (false, s) if s != MessageStatus::Failed => {
-                attrs["external_error"] = json!(error.unwrap_or("delivery failed"));
-                MessageStatus::Failed
-            }
-            (true, MessageStatus::Failed) => {
-                if let Some(map) = attrs.as_object_mut() {
-                    map.remove("external_error");
-                }
-                MessageStatus::Sent
-            }
-            _ => return Ok(()),
+        let Some(msg) =
+            messages::find_message(c, ConversationId(conv_id), MessageId(msg_id)).await?
+        else {
+            return Ok(false);
+        };
+        let to = match (ok, msg.status) {
+            (false, s) if s != MessageStatus::Failed => MessageStatus::Failed,
+            (true, MessageStatus::Failed) => MessageStatus::Sent,
+            _ => return Ok(false),
         };
         let Some(conv) = self.delivered_conversation(c, d).await? else {
-            return Ok(());
+            return Ok(false);
         };
-        let ch = MessageChanges {
-            status: Some(status),
-            content_attributes: Some(attrs),
-            ..Default::default()
-        };
-        messages::update_message(c, msg.id, &ch, now).await?;
-        self.record_event(
-            c,
-            &conv,
-            "message_updated",
-            json!({ "message_id": msg.id }),
-            &Acting::system(),
-            now,
-        )
-        .await
+        let error = error.unwrap_or("delivery failed");
+        self.set_message_status_tx(c, &conv, &msg, to, Some(error), &Acting::system(), now)
+            .await?;
+        Ok(true)
     }
 
     /// The conversation a delivery is about, if it still exists (a deleted conversation
@@ -485,22 +472,6 @@ impl App {
         }
     }
 
-    /// The message a delivery is about, if it still exists.
-    async fn delivered_message(
-        &self,
-        c: &mut confab_store::Conn<'_>,
-        id: Option<i64>,
-    ) -> AppResult<Option<confab_domain::message::Message>> {
-        let Some(id) = id else {
-            return Ok(None);
-        };
-        match messages::get_message(c, MessageId(id)).await {
-            Ok(m) => Ok(Some(m)),
-            Err(confab_store::StoreError::NotFound) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// A bot that cannot be reached must not hold the customer: when a message's delivery to
     /// the bot fails while the bot owns the conversation (`pending`), the conversation is
     /// opened for the agents with upstream's activity note. Retries go on (the bot gets the
@@ -510,12 +481,12 @@ impl App {
         c: &mut confab_store::Conn<'_>,
         d: &Delivery,
         now: confab_domain::Timestamp,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
         let Some(conv) = self.delivered_conversation(c, d).await? else {
-            return Ok(());
+            return Ok(false);
         };
         if conv.status != ConversationStatus::Pending {
-            return Ok(());
+            return Ok(false);
         }
         self.set_status_tx(
             c,
@@ -528,7 +499,8 @@ impl App {
         .await?;
         let system = Acting::system();
         self.activity_tx(c, &conv, Some(BOT_FAILED_ACTIVITY.to_owned()), &system, now)
-            .await
+            .await?;
+        Ok(true)
     }
 
     /// Runs the outbox until `stop`: wakes when something commits on this node, when a
@@ -539,20 +511,8 @@ impl App {
             if let Err(e) = self.run_outbox().await {
                 tracing::error!(error = %e, "webhook outbox");
             }
-            let wait = {
-                let mut c = self.store().conn();
-                match webhooks::next_due(&mut c).await {
-                    Ok(Some(at)) => {
-                        let micros = at.as_micros().saturating_sub(self.now().as_micros());
-                        Duration::from_micros(u64::try_from(micros).unwrap_or(0)).min(MAX_IDLE)
-                    }
-                    Ok(None) => MAX_IDLE,
-                    Err(e) => {
-                        tracing::error!(error = %e, "webhook outbox");
-                        MAX_IDLE
-                    }
-                }
-            };
+            let next = webhooks::next_due(&mut self.store().conn()).await;
+            let wait = self.idle_wait(next, "webhook outbox");
             tokio::select! {
                 () = &mut stop => return,
                 () = tokio::time::sleep(wait) => {}

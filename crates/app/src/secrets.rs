@@ -32,14 +32,7 @@ impl Secret {
     }
 
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        // HMAC accepts keys of any length, so construction cannot fail; fall back to an
-        // empty-keyed MAC only to satisfy the type.
-        let mut mac = HmacSha256::new_from_slice(&self.0)
-            .unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()));
-        for p in parts {
-            mac.update(p);
-        }
-        mac.finalize().into_bytes().into()
+        hmac_sha256(&self.0, parts)
     }
 
     /// The token derived from a seed.
@@ -78,13 +71,21 @@ pub fn webhook_secret() -> String {
 /// The `X-Chatwoot-Signature` of a delivery: `sha256=` and the hex HMAC-SHA256, keyed with the
 /// receiver's secret, of `"{timestamp}.{body}"`.
 pub fn webhook_signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    let ts = timestamp.to_string();
+    let mac = hmac_sha256(secret.as_bytes(), &[ts.as_bytes(), b".", body]);
+    format!("sha256={}", hex::encode(mac))
+}
+
+/// HMAC-SHA256 of the concatenated `parts`.
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so construction cannot fail; fall back to an
+    // empty-keyed MAC only to satisfy the type.
+    let mut mac = HmacSha256::new_from_slice(key)
+        .unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()));
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 /// A random UUID (v4) as text.
@@ -103,11 +104,7 @@ pub fn new_source_id() -> String {
 /// Checks an identity-verification hash: the hex HMAC-SHA256 of `identifier` keyed with the
 /// inbox's `hmac_token`, compared in constant time (either hex case).
 pub fn identifier_hash_matches(hmac_token: &str, identifier: &str, hash: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(hmac_token.as_bytes()) else {
-        return false;
-    };
-    mac.update(identifier.as_bytes());
-    let expected = hex::encode(mac.finalize().into_bytes());
+    let expected = hex::encode(hmac_sha256(hmac_token.as_bytes(), &[identifier.as_bytes()]));
     constant_time_eq(&expected, &hash.trim().to_ascii_lowercase())
 }
 

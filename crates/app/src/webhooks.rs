@@ -1,7 +1,9 @@
 //! Account webhooks (administrators only): CRUD, the signing secret, the delivery log, replay,
 //! and a test event. Delivery itself is in `outbox`.
 
-use confab_domain::webhook::{self as hooks, Attempt, Delivery, DeliveryState, Receiver, Webhook};
+use confab_domain::webhook::{
+    self as hooks, Attempt, Delivery, DeliveryState, Receiver, SUBSCRIBABLE_EVENTS, Webhook,
+};
 use confab_domain::{DeliveryId, InboxId, ValidationErrors, WebhookId};
 use confab_store::webhooks::{self, NewDelivery, NewWebhook, WebhookChanges};
 use confab_store::{StoreError, inboxes};
@@ -14,17 +16,9 @@ use crate::{App, Scope, outbound, secrets};
 /// Deliveries per page of the log.
 pub const DELIVERIES_PAGE: u64 = 25;
 
-/// What upstream subscribes a webhook to when the request names nothing.
-const DEFAULT_SUBSCRIPTIONS: [&str; 8] = [
-    "conversation_status_changed",
-    "conversation_updated",
-    "conversation_created",
-    "contact_created",
-    "contact_updated",
-    "message_created",
-    "message_updated",
-    "webwidget_triggered",
-];
+/// What upstream subscribes a webhook to when the request names nothing: its list up to
+/// `webwidget_triggered`.
+const DEFAULT_SUBSCRIPTIONS: usize = 8;
 
 /// A webhook as a request gives it; `None` leaves a field alone (on create: its default).
 #[derive(Debug, Clone, Default)]
@@ -66,7 +60,12 @@ impl App {
             },
         };
         let subscriptions = match &input.subscriptions {
-            None if creating => Some(DEFAULT_SUBSCRIPTIONS.map(str::to_owned).to_vec()),
+            None if creating => Some(
+                SUBSCRIBABLE_EVENTS[..DEFAULT_SUBSCRIPTIONS]
+                    .iter()
+                    .map(|e| (*e).to_owned())
+                    .collect(),
+            ),
             None => None,
             Some(v) => {
                 let list = hooks::valid_subscriptions(v);
@@ -225,18 +224,16 @@ impl App {
         )
         .await?;
         let ids: Vec<DeliveryId> = list.iter().map(|d| d.id).collect();
-        let mut attempts = webhooks::attempts_of(&mut c, &ids).await?;
+        let mut attempts: std::collections::HashMap<DeliveryId, Vec<Attempt>> =
+            std::collections::HashMap::new();
+        for a in webhooks::attempts_of(&mut c, &ids).await? {
+            attempts.entry(a.delivery_id).or_default().push(a);
+        }
         Ok(list
             .into_iter()
-            .map(|delivery| {
-                let (mine, rest): (Vec<Attempt>, Vec<Attempt>) = attempts
-                    .drain(..)
-                    .partition(|a| a.delivery_id == delivery.id);
-                attempts = rest;
-                DeliveryLog {
-                    delivery,
-                    attempts: mine,
-                }
+            .map(|delivery| DeliveryLog {
+                attempts: attempts.remove(&delivery.id).unwrap_or_default(),
+                delivery,
             })
             .collect())
     }

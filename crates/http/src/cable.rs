@@ -172,7 +172,13 @@ async fn command(
                     );
                     vec![confirm]
                 }
-                Err(_) => reject,
+                Err(e) => {
+                    // A refused token is the client's business; a failing database is ours.
+                    if let confab_app::AppError::Internal(e) = &e {
+                        tracing::error!(error = %e, "a /cable subscription could not be checked");
+                    }
+                    reject
+                }
             }
         }
         Some("unsubscribe") => {

@@ -205,8 +205,8 @@ impl Store {
     }
 
     /// The benchmark's database ceiling: one single-row `UPDATE`, committed on its own
-    /// (autocommit), through the same pool, pragmas and durability as every use case; it skips
-    /// `BEGIN IMMEDIATE` and the writer queue, which only order concurrent writers.
+    /// (autocommit), through the same connections, pragmas and durability as every use case
+    /// (on SQLite the writer, in its turn), without `BEGIN IMMEDIATE` or a savepoint.
     pub async fn probe_update(
         &self,
         conversation_id: i64,

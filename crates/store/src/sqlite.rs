@@ -267,14 +267,17 @@ fn int(v: Option<i64>) -> ToSqlOutput<'static> {
     ToSqlOutput::Owned(v.map_or(SqlValue::Null, SqlValue::Integer))
 }
 
-fn bind(
-    stmt: &mut rusqlite::CachedStatement<'_>,
+/// The cached statement for `sql` with `values` bound.
+fn prepared<'c>(
+    conn: &'c Connection,
+    sql: &str,
     values: &sea_query::Values,
-) -> Result<(), StoreError> {
+) -> Result<rusqlite::CachedStatement<'c>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
     for (i, v) in values.0.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, Param(v))?;
     }
-    Ok(())
+    Ok(stmt)
 }
 
 /// Whether the statement changes the database (and so belongs on the writer).
@@ -288,8 +291,7 @@ pub(crate) fn fetch_all<T: SqliteRow>(
     sql: &str,
     values: &sea_query::Values,
 ) -> Result<Vec<T>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    bind(&mut stmt, values)?;
+    let mut stmt = prepared(conn, sql, values)?;
     let cols = Columns::of(&stmt);
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
@@ -305,8 +307,7 @@ pub(crate) fn fetch_optional<T: SqliteRow>(
     sql: &str,
     values: &sea_query::Values,
 ) -> Result<Option<T>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    bind(&mut stmt, values)?;
+    let mut stmt = prepared(conn, sql, values)?;
     let cols = Columns::of(&stmt);
     let drain = !stmt.readonly();
     let mut rows = stmt.raw_query();
@@ -326,18 +327,7 @@ pub(crate) fn fetch_scalar<T: rusqlite::types::FromSql>(
     sql: &str,
     values: &sea_query::Values,
 ) -> Result<Option<T>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    bind(&mut stmt, values)?;
-    let drain = !stmt.readonly();
-    let mut rows = stmt.raw_query();
-    let first = match rows.next()? {
-        Some(row) => Some(row.get::<_, T>(0)?),
-        None => None,
-    };
-    if drain {
-        while rows.next()?.is_some() {}
-    }
-    Ok(first)
+    Ok(fetch_optional::<(T,)>(conn, sql, values)?.map(|(v,)| v))
 }
 
 /// Runs a statement; the number of rows it changed.
@@ -346,8 +336,7 @@ pub(crate) fn execute(
     sql: &str,
     values: &sea_query::Values,
 ) -> Result<u64, StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    bind(&mut stmt, values)?;
+    let mut stmt = prepared(conn, sql, values)?;
     Ok(stmt.raw_execute()? as u64)
 }
 

@@ -404,6 +404,18 @@ pub async fn claim_due(
     lease_secs: i64,
     limit: u64,
 ) -> Result<Vec<Delivery>, StoreError> {
+    // Most wake-ups find nothing due: answer those with a read, so they do not take the
+    // writer (on SQLite that would also cut a commit group short).
+    let any_due = Query::select()
+        .expr(Expr::val(1i64))
+        .from("webhook_deliveries")
+        .and_where(Expr::col("state").eq(DeliveryState::Pending.as_str()))
+        .and_where(Expr::col("next_attempt_at").lte(now.as_micros()))
+        .limit(1)
+        .to_owned();
+    if c.fetch_scalar::<i64>(&any_due).await?.is_none() {
+        return Ok(Vec::new());
+    }
     let earlier = Query::select()
         .expr(Expr::val(1i64))
         .from_as("webhook_deliveries", "e")

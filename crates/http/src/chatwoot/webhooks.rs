@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use confab_app::App;
-use confab_app::domain::webhook::{Attempt, Receiver, Webhook};
+use confab_app::domain::webhook::{Attempt, DeliveryState, Receiver, Webhook};
 use confab_app::domain::{AgentBotId, DeliveryId, InboxId, WebhookId};
 use confab_app::webhooks::{DeliveryLog, WebhookInput};
 use serde_json::{Value, json};
@@ -122,7 +122,7 @@ fn delivery_json(l: &DeliveryLog, with_payload: bool) -> Value {
         "url": d.url,
         "state": d.state,
         "attempts": d.attempts,
-        "next_attempt_at": d.next_attempt_at.filter(|_| d.state == "pending").map(|t| t.to_rails_iso()),
+        "next_attempt_at": d.next_attempt_at.filter(|_| d.state == DeliveryState::Pending.as_str()).map(|t| t.to_rails_iso()),
         "last_status": d.last_status,
         "last_error": d.last_error,
         "conversation_id": d.conversation_id,

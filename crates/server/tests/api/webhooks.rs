@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use confab_app::Clock;
 use serde_json::{Value, json};
 
-use crate::conversations::{conversation, setup};
+use crate::conversations::{conversation, messages, setup, toggle};
 use crate::helpers::{Tenant, TestApp, acc};
 use crate::webhook_sink::{WebhookSink, signature_is_valid};
 
@@ -28,15 +28,16 @@ async fn webhook(app: &TestApp, t: &Tenant, url: &str, events: &[&str]) -> (i64,
 }
 
 async fn message(app: &TestApp, t: &Tenant, id: i64, text: &str) -> Value {
-    let r = app
-        .post(
-            &acc(t, &format!("/conversations/{id}/messages")),
-            &t.admin,
-            json!({ "content": text }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    r.body
+    crate::messages::post_message(app, t, id, json!({ "content": text })).await
+}
+
+/// The message `sent` as the conversation's message list shows it now.
+async fn stored(app: &TestApp, t: &Tenant, id: i64, sent: &Value) -> Value {
+    messages(app, t, id)
+        .await
+        .into_iter()
+        .find(|m| m["id"] == sent["id"])
+        .unwrap()
 }
 
 /// Moves the test clock past any retry wait and runs the outbox; `times` rounds.
@@ -71,14 +72,7 @@ async fn subscribed_events_arrive_signed_with_upstream_payloads() {
     let c = conversation(&app, &t, inbox, contact, json!({})).await;
     let id = c["id"].as_i64().unwrap();
     let sent = message(&app, &t, id, "We are on it").await;
-    let r = app
-        .post(
-            &acc(&t, &format!("/conversations/{id}/toggle_status")),
-            &t.admin,
-            json!({ "status": "resolved" }),
-        )
-        .await;
-    assert_eq!(r.status, 200);
+    toggle(&app, &t, &t.admin, id, json!({ "status": "resolved" })).await;
     // Not subscribed: a contact update.
     let r = app
         .patch(
@@ -396,16 +390,7 @@ async fn an_api_inbox_webhook_url_gets_its_events_and_a_failure_marks_the_messag
     sink.script(&[500]);
     let sent = message(&app, &t, id, "Hello?").await;
     app.app.run_outbox().await.unwrap();
-    let msgs = app
-        .get(&acc(&t, &format!("/conversations/{id}/messages")), &t.admin)
-        .await;
-    let m = msgs.body["payload"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == sent["id"])
-        .unwrap()
-        .clone();
+    let m = stored(&app, &t, id, &sent).await;
     assert_eq!(m["status"], "failed");
     assert!(
         m["content_attributes"]["external_error"]
@@ -416,16 +401,7 @@ async fn an_api_inbox_webhook_url_gets_its_events_and_a_failure_marks_the_messag
 
     // The retry succeeds: the message is sent after all, and the receiver hears of it.
     retry_rounds(&app, 1).await;
-    let msgs = app
-        .get(&acc(&t, &format!("/conversations/{id}/messages")), &t.admin)
-        .await;
-    let m = msgs.body["payload"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == sent["id"])
-        .unwrap()
-        .clone();
+    let m = stored(&app, &t, id, &sent).await;
     assert_eq!(m["status"], "sent");
     let updates = sink.of_event("message_updated");
     assert!(!updates.is_empty());
