@@ -172,3 +172,34 @@ async fn a_write_outside_a_transaction_is_durable_when_it_returns_even_while_oth
     }
     assert_eq!(ids(&db.store).await.len(), 100);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_transaction_of_a_group_abandoned_leaves_nothing_and_the_next_ones_commit() {
+    let db = db_with_table().await;
+    let store = db.store.clone();
+    // A starts a group on an idle writer (on SQLite without a savepoint of its own) while B
+    // queues behind it; A gives up after writing.
+    let mut a = store.begin().await.unwrap();
+    a.conn().execute(&insert(1)).await.unwrap();
+    let b = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            tx.conn().execute(&insert(2)).await.unwrap();
+            tx.commit().await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(a);
+    b.await.unwrap().unwrap();
+    // A later lone transaction that fails halfway also leaves nothing behind.
+    let mut c = store.begin().await.unwrap();
+    c.conn().execute(&insert(3)).await.unwrap();
+    let dup = c.conn().execute(&insert(2)).await;
+    assert!(matches!(dup, Err(StoreError::UniqueViolation)), "{dup:?}");
+    drop(c);
+    let mut d = store.begin().await.unwrap();
+    d.conn().execute(&insert(4)).await.unwrap();
+    d.commit().await.unwrap();
+    assert_eq!(ids(&store).await, vec![2, 4]);
+}
