@@ -363,6 +363,18 @@ pub struct ConversationQuery<'a> {
     pub per_page: u64,
 }
 
+impl ConversationQuery<'_> {
+    /// Whether matching rows are found by testing candidates (labels, text, filters, "no reply
+    /// yet") rather than read off an index: such a page or count may visit many rows.
+    fn may_scan(&self) -> bool {
+        !self.labels.is_empty()
+            || self.message_text.is_some()
+            || self.search.is_some()
+            || self.unattended
+            || self.filter.is_some()
+    }
+}
+
 fn base(
     c: &Conn<'_>,
     account: AccountId,
@@ -485,19 +497,12 @@ pub async fn count_conversations(
     now: Timestamp,
 ) -> Result<ConversationCounts, StoreError> {
     let me = q.me.map(|u| u.get()).unwrap_or(0);
-    let counters_cover_it = q.contact.is_none()
-        && q.contact_inbox.is_none()
-        && q.labels.is_empty()
-        && q.message_text.is_none()
-        && q.search.is_none()
-        && !q.unattended
-        && q.filter.is_none();
-    let stmt = if counters_cover_it {
-        counters_statement(account, q, me)
+    let row: CountRow = if q.contact.is_none() && q.contact_inbox.is_none() && !q.may_scan() {
+        c.fetch_one(&counters_statement(account, q, me)).await?
     } else {
-        matching_count_statement(c, account, q, now, me)
+        let stmt = matching_count_statement(c, account, q, now, me);
+        c.scanning().fetch_one(&stmt).await?
     };
-    let row: CountRow = c.fetch_one(&stmt).await?;
     Ok(ConversationCounts {
         all: row.all_count,
         unassigned: row.unassigned_count,
@@ -608,7 +613,11 @@ pub async fn list_conversations(
     }
     stmt.limit(q.per_page)
         .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
-    c.fetch_all(&stmt).await
+    if q.may_scan() {
+        c.scanning().fetch_all(&stmt).await
+    } else {
+        c.fetch_all(&stmt).await
+    }
 }
 
 /// Replaces a conversation's labels (rows and cached list) with `titles`.

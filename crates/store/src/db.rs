@@ -25,6 +25,8 @@ pub enum Engine {
 /// connection (inside a transaction).
 pub enum Conn<'c> {
     SqlitePool(&'c std::sync::Arc<SqliteDb>),
+    /// The pool, for statements that may visit a large part of a table (see [`Conn::scanning`]).
+    SqliteScan(&'c std::sync::Arc<SqliteDb>),
     PgPool(&'c PgPool),
     Sqlite(&'c mut rusqlite::Connection),
     Pg(&'c mut PgConnection),
@@ -65,7 +67,9 @@ macro_rules! pg {
                 let $exec = &mut **c;
                 $body
             }
-            Conn::SqlitePool(_) | Conn::Sqlite(_) => unreachable!("SQLite handled before"),
+            Conn::SqlitePool(_) | Conn::SqliteScan(_) | Conn::Sqlite(_) => {
+                unreachable!("SQLite handled before")
+            }
         }
     }};
 }
@@ -73,7 +77,7 @@ macro_rules! pg {
 impl Conn<'_> {
     pub fn engine(&self) -> Engine {
         match self {
-            Conn::SqlitePool(_) | Conn::Sqlite(_) => Engine::Sqlite,
+            Conn::SqlitePool(_) | Conn::SqliteScan(_) | Conn::Sqlite(_) => Engine::Sqlite,
             Conn::PgPool(_) | Conn::Pg(_) => Engine::Postgres,
         }
     }
@@ -86,23 +90,31 @@ impl Conn<'_> {
         stmt: &impl SqlxBinder,
         mut f: impl FnMut(&rusqlite::Connection, &str, &sea_query::Values) -> Result<R, StoreError>,
     ) -> Option<Result<R, StoreError>> {
-        let db = match self {
+        let (db, scan) = match self {
             Conn::Sqlite(c) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 return Some(f(c, &sql, &values.0));
             }
-            Conn::SqlitePool(db) => *db,
+            Conn::SqlitePool(db) => (*db, false),
+            Conn::SqliteScan(db) => (*db, true),
             Conn::PgPool(_) | Conn::Pg(_) => return None,
         };
         let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
         let values = values.0;
-        let read = db.read(|c| {
-            if sqlite::writes(c, &sql)? {
-                Ok(None)
+        let read = {
+            let read = |c: &rusqlite::Connection| {
+                if sqlite::writes(c, &sql)? {
+                    Ok(None)
+                } else {
+                    f(c, &sql, &values).map(Some)
+                }
+            };
+            if scan {
+                db.scan(|| db.read(read)).await
             } else {
-                f(c, &sql, &values).map(Some)
+                db.read(read)
             }
-        });
+        };
         Some(match read {
             Ok(Some(r)) => Ok(r),
             Ok(None) => match db.autocommit_writer().await {
@@ -111,6 +123,20 @@ impl Conn<'_> {
             },
             Err(e) => Err(e),
         })
+    }
+
+    /// The same place, for a statement that may visit a large part of a table (counts and
+    /// pages under filters, labels or text search). On SQLite such a statement would hold one
+    /// of the runtime's few threads for as long as it runs, stalling every request queued
+    /// behind it; here it runs on a thread of its own, and at most one per core at a time.
+    /// PostgreSQL runs statements in its own processes, so nothing changes there.
+    pub fn scanning(&mut self) -> Conn<'_> {
+        match self {
+            Conn::SqlitePool(db) | Conn::SqliteScan(db) => Conn::SqliteScan(db),
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::PgPool(p) => Conn::PgPool(p),
+            Conn::Pg(c) => Conn::Pg(c),
+        }
     }
 
     /// All rows of a statement.
@@ -186,7 +212,9 @@ impl Conn<'_> {
     ) -> Result<Vec<T>, StoreError> {
         let none = sea_query::Values(Vec::new());
         Ok(match self {
-            Conn::SqlitePool(db) => db.read(|c| sqlite::fetch_all(c, sql, &none))?,
+            Conn::SqlitePool(db) | Conn::SqliteScan(db) => {
+                db.read(|c| sqlite::fetch_all(c, sql, &none))?
+            }
             Conn::Sqlite(c) => sqlite::fetch_all(c, sql, &none)?,
             Conn::PgPool(p) => sqlx::query_as(sql).fetch_all(*p).await?,
             Conn::Pg(c) => sqlx::query_as(sql).fetch_all(&mut **c).await?,
@@ -197,7 +225,7 @@ impl Conn<'_> {
     /// without preparing or caching it. Bulk loading only.
     pub async fn execute_raw(&mut self, sql: String) -> Result<(), StoreError> {
         match self {
-            Conn::SqlitePool(db) => {
+            Conn::SqlitePool(db) | Conn::SqliteScan(db) => {
                 let mut w = db.autocommit_writer().await?;
                 sqlite::with_lock_retry(w.conn(), |c| Ok(c.execute_batch(&sql)?)).await?;
             }

@@ -42,6 +42,8 @@ pub struct SqliteDb {
     /// Tasks queued for the writer to start a transaction or write (members of an open group
     /// waiting for its commit are not counted).
     queued: AtomicUsize,
+    /// Statements that may scan, running at once: one per core.
+    scans: tokio::sync::Semaphore,
 }
 
 /// The writer connection and the group of transactions committed into its open SQLite
@@ -91,7 +93,25 @@ impl SqliteDb {
                 group: None,
             })),
             queued: AtomicUsize::new(0),
+            scans: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
         })
+    }
+
+    /// Runs `read`, a statement that may take long, off the runtime's worker threads: it waits
+    /// (asynchronously) for one of the per-core turns, then runs on this thread after the
+    /// runtime has handed this thread's queued tasks to another (`block_in_place`). Inline on a
+    /// single-threaded runtime, which has no other thread to hand them to.
+    pub async fn scan<R>(&self, read: impl FnOnce() -> R) -> R {
+        let _turn = self.scans.acquire().await;
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(read)
+        } else {
+            read()
+        }
     }
 
     /// The sqlx URL of the same file (for the migrator).
