@@ -5,8 +5,16 @@
 //! event written by node A reaches node B's sockets. A SQLite database has one node: it reads
 //! the events table after each of its own commits (one writer at a time, so ids grow in commit
 //! order and "after the last id seen" misses nothing), and at least every second.
+//!
+//! A PostgreSQL listener whose connection drops hears nothing until it reconnects. Ids there
+//! come from a sequence and need not commit in order, so "after the last id delivered" could
+//! skip an event; instead the feed remembers the ids it delivered over the last [`LOOKBACK`]
+//! and, after a reconnect, reads every event after those that it has not delivered.
 
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
+
+use confab_domain::Timestamp;
 
 use sea_query::{Expr, ExprTrait, Order};
 use sqlx::postgres::PgListener;
@@ -20,6 +28,9 @@ const CHANNEL: &str = "confab_events";
 const BATCH: u64 = 500;
 /// How long a follower waits without looking (another process may write a SQLite file).
 const MAX_IDLE: Duration = Duration::from_secs(1);
+/// How far before the newest delivered event a catch-up looks: longer than any transaction
+/// takes from recording an event to committing it.
+const LOOKBACK: Duration = Duration::from_secs(30);
 
 /// Committed events, in commit order, from the moment the feed was opened.
 pub struct EventFeed {
@@ -32,7 +43,50 @@ enum Kind {
         after: i64,
         commits: tokio::sync::watch::Receiver<u64>,
     },
-    Listen(Box<PgListener>),
+    Listen {
+        listener: Box<PgListener>,
+        delivered: Delivered,
+    },
+}
+
+/// The events a PostgreSQL feed delivered within [`LOOKBACK`] of the newest one.
+struct Delivered {
+    newest: Timestamp,
+    recent: VecDeque<(Timestamp, i64)>,
+    ids: HashSet<i64>,
+    /// Every event up to this id was recorded before the window (ids are taken in recording
+    /// order): delivered, or committed before the feed opened.
+    settled: i64,
+    /// The connection dropped since the last catch-up.
+    lost: bool,
+}
+
+impl Delivered {
+    fn note(&mut self, at: Timestamp, id: i64) {
+        if self.ids.insert(id) {
+            self.recent.push_back((at, id));
+        }
+        if at > self.newest {
+            self.newest = at;
+        }
+        let floor = self.floor();
+        while let Some(&(t, old)) = self.recent.front() {
+            if t >= floor {
+                break;
+            }
+            self.recent.pop_front();
+            self.ids.remove(&old);
+            self.settled = Ord::max(self.settled, old);
+        }
+    }
+
+    fn floor(&self) -> Timestamp {
+        Timestamp::from_micros(
+            self.newest
+                .as_micros()
+                .saturating_sub(LOOKBACK.as_micros() as i64),
+        )
+    }
 }
 
 impl Store {
@@ -58,7 +112,24 @@ impl Store {
             Pool::Postgres(p) => {
                 let mut l = PgListener::connect_with(p).await?;
                 l.listen(CHANNEL).await?;
-                Kind::Listen(Box::new(l))
+                // Listening first, then reading the last id: an event committed after this is
+                // announced to the listener.
+                let last = sea_query::Query::select()
+                    .expr(Expr::col("id").max())
+                    .from("events")
+                    .to_owned();
+                let settled = self.conn().fetch_scalar::<Option<i64>>(&last).await?;
+                let delivered = Delivered {
+                    newest: Timestamp::from_micros(0),
+                    recent: VecDeque::new(),
+                    ids: HashSet::new(),
+                    settled: settled.flatten().unwrap_or(0),
+                    lost: false,
+                };
+                Kind::Listen {
+                    listener: Box::new(l),
+                    delivered,
+                }
             }
         };
         Ok(EventFeed {
@@ -93,16 +164,30 @@ impl EventFeed {
                     () = tokio::time::sleep(MAX_IDLE) => {}
                 }
             },
-            Kind::Listen(listener) => {
+            Kind::Listen {
+                listener,
+                delivered,
+            } => {
                 let first = loop {
+                    if delivered.lost {
+                        // What committed while the connection was down was announced to nobody
+                        // here: listen again first (this reconnects), then read it from the
+                        // table. A failure leaves `lost` set for the next call.
+                        listener.listen(CHANNEL).await?;
+                        let missed = self.store.catch_up(delivered).await?;
+                        delivered.lost = false;
+                        if !missed.is_empty() {
+                            return Ok(missed);
+                        }
+                    }
                     match listener.try_recv().await? {
                         Some(n) => break n,
-                        // The connection dropped; the next call reconnects. What was announced
-                        // meanwhile is not heard here (live updates are best effort across a
-                        // database outage; webhooks and rules are not affected).
-                        None => tracing::warn!(
-                            "the live event listener lost its connection; reconnecting"
-                        ),
+                        None => {
+                            tracing::warn!(
+                                "the live event listener lost its connection; reconnecting"
+                            );
+                            delivered.lost = true;
+                        }
                     }
                 };
                 let mut ids: Vec<i64> = first.payload().parse().ok().into_iter().collect();
@@ -112,6 +197,7 @@ impl EventFeed {
                         None => break,
                     }
                 }
+                ids.retain(|id| !delivered.ids.contains(id));
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -123,8 +209,41 @@ impl EventFeed {
                 let order: std::collections::HashMap<i64, usize> =
                     ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
                 rows.sort_by_key(|r| order.get(&r.id).copied());
+                for r in &rows {
+                    delivered.note(r.created_at, r.id);
+                }
                 Ok(rows)
             }
         }
+    }
+}
+
+impl Store {
+    /// The events after `delivered`'s settled id that it has not delivered, oldest first.
+    async fn catch_up(&self, delivered: &mut Delivered) -> Result<Vec<EventRow>, StoreError> {
+        let after = sea_query::Query::select()
+            .column("id")
+            .from("events")
+            .and_where(Expr::col("id").gt(delivered.settled))
+            .order_by("id", Order::Asc)
+            .to_owned();
+        let ids: Vec<(i64,)> = self.conn().fetch_all(&after).await?;
+        let missed: Vec<i64> = ids
+            .into_iter()
+            .map(|(id,)| id)
+            .filter(|id| !delivered.ids.contains(id))
+            .collect();
+        let mut rows = Vec::with_capacity(missed.len());
+        for chunk in missed.chunks(BATCH as usize) {
+            let stmt = select_events()
+                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                .order_by("id", Order::Asc)
+                .to_owned();
+            rows.extend(self.conn().fetch_all::<EventRow>(&stmt).await?);
+        }
+        for r in &rows {
+            delivered.note(r.created_at, r.id);
+        }
+        Ok(rows)
     }
 }
