@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use confab_domain::conversation::Conversation;
 use confab_domain::message::MessageType;
-use confab_domain::{AccountId, ContactInboxId, InboxId, Role, UserId};
+use confab_domain::{AccountId, ContactId, ContactInboxId, InboxId, Role, UserId};
 use confab_store::events::EventRow;
 use confab_store::{accounts, contacts, inboxes, users};
 use serde_json::Value;
@@ -342,6 +342,36 @@ impl App {
                 .into_iter()
                 .collect();
 
+        // A contact hears their own conversation; with an HMAC-verified identity, every
+        // conversation of theirs whose identity is verified too (upstream's token set).
+        let identities: HashMap<ContactInboxId, (ContactId, bool)> = {
+            let mut ids: Vec<ContactInboxId> = listening
+                .iter()
+                .filter_map(|(_, _, l)| match l {
+                    Listener::Contact { contact_inbox, .. } => Some(*contact_inbox),
+                    Listener::Agent { .. } => None,
+                })
+                .collect();
+            if !ids.is_empty() {
+                ids.extend(
+                    refs.iter()
+                        .filter_map(|e| e.conversation_id)
+                        .filter_map(|id| shown.conversation(id))
+                        .filter_map(|v| v.conversation.contact_inbox_id),
+                );
+            }
+            contacts::list_contact_inboxes_by_ids(&mut c, &dedup(ids))
+                .await?
+                .into_iter()
+                .map(|ci| (ci.id, (ci.contact_id, ci.hmac_verified)))
+                .collect()
+        };
+        let verified_of = |ci: ContactInboxId| {
+            identities
+                .get(&ci)
+                .and_then(|(contact, verified)| verified.then_some(*contact))
+        };
+
         let mut frames: Vec<(u64, LiveFrame)> = Vec::new();
         for (e, audience) in wanted {
             let Some(out) = shown.outgoing(e, &e.name) else {
@@ -397,7 +427,14 @@ impl App {
                             }
                     }
                     (Listener::Contact { contact_inbox, .. }, _, Some(conv)) => {
-                        contact_may_see && conv.contact_inbox_id == Some(*contact_inbox)
+                        contact_may_see
+                            && (conv.contact_inbox_id == Some(*contact_inbox)
+                                || conv.contact_inbox_id.is_some_and(|theirs| {
+                                    verified_of(theirs).is_some_and(|contact| {
+                                        contact == conv.contact_id
+                                            && verified_of(*contact_inbox) == Some(contact)
+                                    })
+                                }))
                     }
                     _ => false,
                 };

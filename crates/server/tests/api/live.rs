@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use crate::conversations::{conversation, setup, toggle};
 use crate::helpers::{Tenant, TestApp, acc, second_node};
 use crate::messages::post_message;
-use crate::public::{conversations_path, customer, open, public, public_inbox};
+use crate::public::{conversations_path, customer, hmac_hex, open, public, public_inbox};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -240,6 +240,64 @@ async fn a_contact_hears_their_conversation_but_not_private_notes_or_their_own_t
     let m = next_of(&mut ws, &["message.created"]).await;
     assert_eq!(m["id"], reply["id"], "the private note was never sent");
     assert_eq!(m["content"], "Refund sent");
+}
+
+/// A socket subscribed with a contact's identity token.
+async fn contact_socket(base: &str, pubsub: &Value) -> Ws {
+    let mut ws = connect(base).await;
+    let answer = subscribe(
+        &mut ws,
+        json!({ "channel": "RoomChannel", "pubsub_token": pubsub }),
+    )
+    .await;
+    assert_eq!(answer, "confirm_subscription");
+    ws
+}
+
+#[tokio::test]
+async fn a_verified_identity_hears_the_contacts_other_verified_conversations_and_an_unverified_one_only_its_own()
+ {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (_, inbox, key) = public_inbox(&app, &t, "Website").await;
+    let proven = || json!({ "identifier": "user-1", "identifier_hash": hmac_hex(&key, "user-1") });
+    // Two identities of one contact proven with the HMAC, and a third of the same contact that
+    // proved nothing.
+    let first = customer(&app, &inbox, proven()).await;
+    let second = customer(&app, &inbox, proven()).await;
+    let plain = customer(&app, &inbox, json!({ "identifier": "user-1" })).await;
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(plain["id"], first["id"]);
+    let source = |c: &Value| c["source_id"].as_str().unwrap().to_owned();
+    let conv = open(&app, &inbox, &source(&first)).await["id"]
+        .as_i64()
+        .unwrap();
+    let own = open(&app, &inbox, &source(&plain)).await["id"]
+        .as_i64()
+        .unwrap();
+
+    let mut verified = contact_socket(&app.base, &second["pubsub_token"]).await;
+    let mut unverified = contact_socket(&app.base, &plain["pubsub_token"]).await;
+    let reply = post_message(
+        &app,
+        &t,
+        conv,
+        json!({ "content": "For the proven contact" }),
+    )
+    .await;
+    let later = post_message(
+        &app,
+        &t,
+        own,
+        json!({ "content": "For the plain identity" }),
+    )
+    .await;
+
+    let heard = next_of(&mut verified, &["message.created"]).await;
+    assert_eq!(heard["id"], reply["id"]);
+    // The plain identity's first message is its own conversation's: the other was never sent.
+    let heard = next_of(&mut unverified, &["message.created"]).await;
+    assert_eq!(heard["id"], later["id"]);
 }
 
 #[tokio::test]

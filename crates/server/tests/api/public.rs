@@ -91,7 +91,7 @@ pub async fn say(app: &TestApp, inbox: &str, source: &str, conv: i64, text: &str
     .await
 }
 
-fn hmac_hex(key: &str, msg: &str) -> String {
+pub fn hmac_hex(key: &str, msg: &str) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(msg.as_bytes());
