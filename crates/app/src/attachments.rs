@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use confab_domain::conversation::Conversation;
-use confab_domain::message::{Attachment, FileType};
+use confab_domain::message::{Attachment, FileType, UploadedFile};
 use confab_domain::{MessageId, Timestamp};
 use confab_store::Conn;
 use confab_store::messages::{self, NewAttachment};
+use confab_store::uploads::{self, NewUpload};
 
 use crate::conversations::MessageView;
 use crate::error::{AppError, AppResult};
@@ -45,6 +46,14 @@ pub struct Upload {
     pub file_name: String,
     pub mime_type: String,
     pub bytes: Vec<u8>,
+}
+
+/// A stored file as the file route serves it.
+#[derive(Debug, Clone)]
+pub struct ServedFile {
+    pub file_name: String,
+    pub mime_type: String,
+    pub path: PathBuf,
 }
 
 /// An upload written to disk, waiting for its message.
@@ -202,15 +211,95 @@ impl App {
         }
     }
 
-    /// A stored file by key: its record and where it is on disk (served without a token: the
-    /// 32-character key is the credential, like a signed URL).
-    pub async fn attachment_file(&self, key: &str) -> AppResult<(Attachment, PathBuf)> {
+    /// A stored file by key: its name and type (a message's attachment, or an upload of its
+    /// own) and where it is on disk (served without a token: the 32-character key is the
+    /// credential, like a signed URL).
+    pub async fn stored_file(&self, key: &str) -> AppResult<ServedFile> {
         let path = self.attachment_path(key).ok_or(AppError::NotFound)?;
         let mut c = self.store().conn();
-        let a = messages::find_attachment_by_key(&mut c, key)
+        if let Some(a) = messages::find_attachment_by_key(&mut c, key).await? {
+            return Ok(ServedFile {
+                file_name: a.file_name,
+                mime_type: a.mime_type,
+                path,
+            });
+        }
+        let u = uploads::upload_by_key(&mut c, key)
             .await?
             .ok_or(AppError::NotFound)?;
-        Ok((a, path))
+        Ok(ServedFile {
+            file_name: u.file_name,
+            mime_type: u.mime_type,
+            path,
+        })
+    }
+
+    /// `POST …/upload`: one file kept for the account (upstream's blob), for automation rules
+    /// to send. Any member of the account may upload.
+    pub async fn upload_file(&self, scope: &Scope, upload: Upload) -> AppResult<UploadedFile> {
+        let stored = self.store_uploads(std::slice::from_ref(&upload)).await?;
+        let Some(s) = stored.into_iter().next() else {
+            return Err(AppError::invalid("attachment", "could not be stored"));
+        };
+        let now = self.now();
+        let recorded = async {
+            let mut tx = self.store().begin().await?;
+            let f = uploads::insert_upload(
+                &mut tx.conn(),
+                &NewUpload {
+                    account: scope.account_id(),
+                    file_name: s.file_name.clone(),
+                    mime_type: s.mime_type.clone(),
+                    file_size: s.size,
+                    storage_key: s.key.clone(),
+                },
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(f)
+        }
+        .await;
+        if recorded.is_err() {
+            self.remove_files(std::slice::from_ref(&s.key)).await;
+        }
+        recorded
+    }
+
+    /// The public URL of an upload.
+    pub fn upload_url(&self, f: &UploadedFile) -> String {
+        format!(
+            "{}/attachments/{}/{}",
+            self.config().frontend_url.trim_end_matches('/'),
+            f.storage_key,
+            url_encode(&f.file_name)
+        )
+    }
+
+    /// A second name for an upload's bytes, for a message to own (a hard link, or a copy where
+    /// links are not possible): deleting the message's files never touches the upload.
+    pub(crate) async fn link_upload(&self, f: &UploadedFile) -> AppResult<StoredUpload> {
+        let from = self
+            .attachment_path(&f.storage_key)
+            .ok_or(AppError::NotFound)?;
+        let key = secrets::random_alnum(32);
+        let to = self.attachment_path(&key).ok_or(AppError::NotFound)?;
+        if let Some(dir) = to.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(AppError::internal)?;
+        }
+        if tokio::fs::hard_link(&from, &to).await.is_err() {
+            tokio::fs::copy(&from, &to)
+                .await
+                .map_err(AppError::internal)?;
+        }
+        Ok(StoredUpload {
+            key,
+            file_name: f.file_name.clone(),
+            mime_type: f.mime_type.clone(),
+            size: f.file_size,
+        })
     }
 
     /// One page of a conversation's attachments with each one's message (for the sender).

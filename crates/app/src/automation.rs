@@ -8,20 +8,20 @@
 //! order as "Automation System". Everything an automation changes records events performed by
 //! `AutomationRule`, and those never schedule rules: no rule can trigger another, or itself.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use confab_domain::automation::{
     self as rules, AUTOMATION_EVENTS, Action, AutomationError, AutomationRule, Facts,
 };
 use confab_domain::conversation::{self as conv_rules, Conversation, ConversationStatus};
-use confab_domain::message::MessageType;
-use confab_domain::{AccountId, AutomationRuleId, Role};
+use confab_domain::message::{MessageType, UploadedFile};
+use confab_domain::{AccountId, AutomationRuleId, Role, UploadId};
 use confab_store::automation_rules::{self as store, NewRule, RuleChanges};
 use confab_store::events::{self, EventRow};
 use confab_store::messages::MessageWindow;
 use confab_store::{
     Conn, accounts, contacts, conversations, custom_attributes, inboxes, jobs, messages, teams,
-    users,
+    uploads, users,
 };
 use serde_json::{Value, json};
 
@@ -50,6 +50,29 @@ async fn custom_keys(c: &mut Conn<'_>, account: AccountId) -> AppResult<HashSet<
         .collect())
 }
 
+/// The uploads a rule's `send_attachment` actions send, each once.
+fn attachment_ids(actions: &[Action]) -> Vec<UploadId> {
+    let mut ids: Vec<UploadId> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SendAttachment(ids) => Some(ids),
+            _ => None,
+        })
+        .flatten()
+        .map(|i| UploadId(*i))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The uploads a stored rule sends (its actions were checked when written).
+pub fn rule_files(rule: &AutomationRule) -> Vec<UploadId> {
+    rules::parse_actions(&rule.actions)
+        .map(|a| attachment_ids(&a))
+        .unwrap_or_default()
+}
+
 fn invalid(e: &AutomationError) -> AppError {
     AppError::invalid(e.field(), &e.to_string())
 }
@@ -58,6 +81,24 @@ impl App {
     pub async fn list_automation_rules(&self, scope: &Scope) -> AppResult<Vec<AutomationRule>> {
         scope.require_admin()?;
         Ok(store::list(&mut self.store().conn(), scope.account_id()).await?)
+    }
+
+    /// The files of rules (what their `send_attachment` actions send), by upload id.
+    pub async fn automation_rule_files(
+        &self,
+        scope: &Scope,
+        rules: &[&AutomationRule],
+    ) -> AppResult<HashMap<UploadId, UploadedFile>> {
+        let mut ids: Vec<UploadId> = rules.iter().flat_map(|r| rule_files(r)).collect();
+        ids.sort();
+        ids.dedup();
+        Ok(
+            uploads::uploads_by_ids(&mut self.store().conn(), scope.account_id(), &ids)
+                .await?
+                .into_iter()
+                .map(|f| (f.id, f))
+                .collect(),
+        )
     }
 
     pub async fn get_automation_rule(
@@ -84,14 +125,28 @@ impl App {
         let keys = custom_keys(&mut self.store().conn(), account).await?;
         rules::parse_conditions(conditions, |k| keys.contains(k)).map_err(|e| invalid(&e))?;
         let parsed = rules::parse_actions(actions).map_err(|e| invalid(&e))?;
-        if parsed
-            .iter()
-            .any(|a| matches!(a, Action::SendAttachment(_)))
-        {
-            return Err(AppError::invalid(
-                "actions",
-                "send_attachment is not supported: Confab rules do not hold files yet",
-            ));
+        let files = attachment_ids(&parsed);
+        if !files.is_empty() {
+            let found: HashSet<UploadId> =
+                uploads::uploads_by_ids(&mut self.store().conn(), account, &files)
+                    .await?
+                    .into_iter()
+                    .map(|f| f.id)
+                    .collect();
+            let missing: Vec<String> = files
+                .iter()
+                .filter(|id| !found.contains(id))
+                .map(|id| id.to_string())
+                .collect();
+            if !missing.is_empty() {
+                return Err(AppError::invalid(
+                    "actions",
+                    &format!(
+                        "send_attachment names files not uploaded to this account: {}",
+                        missing.join(", ")
+                    ),
+                ));
+            }
         }
         if let Some(url) = parsed.iter().find_map(|a| match a {
             Action::SendWebhookEvent(u) => Some(u),
@@ -492,10 +547,22 @@ impl App {
                 )
                 .await?;
             }
-            Action::SendAttachment(_) => {
-                return Err(AppError::Unprocessable(
-                    "send_attachment is not supported".into(),
-                ));
+            Action::SendAttachment(ids) => {
+                let ids: Vec<UploadId> = ids.iter().map(|i| UploadId(*i)).collect();
+                // Files deleted since the rule was written are skipped; none left, no message.
+                let files = uploads::uploads_by_ids(c, conv.account_id, &ids).await?;
+                if files.is_empty() {
+                    return Ok(());
+                }
+                let mut stored = Vec::with_capacity(files.len());
+                for f in &files {
+                    stored.push(self.link_upload(f).await?);
+                }
+                let mut spec = NewMessageSpec::outgoing(String::new());
+                spec.content = None;
+                spec.content_attributes = json!({ "automation_rule_id": rule.id });
+                let msg = self.add_message_tx(c, conv, spec, &acting, now).await?;
+                self.attach_stored(c, conv, msg.id, &stored, now).await?;
             }
         }
         Ok(())

@@ -60,6 +60,8 @@ id_type!(
     MessageId,
     /// A file attached to a message.
     AttachmentId,
+    /// A file uploaded on its own (upstream's blob), sent by automation rules.
+    UploadId,
     /// A team of agents.
     TeamId,
     /// An account label.

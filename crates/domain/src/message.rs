@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::{AccountId, AttachmentId, ConversationId, InboxId, MessageId, Timestamp};
+use crate::{AccountId, AttachmentId, ConversationId, InboxId, MessageId, Timestamp, UploadId};
 
 macro_rules! code_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal : $text:literal),* $(,)? }) => {
@@ -192,6 +192,19 @@ pub struct Attachment {
     pub storage_key: String,
     pub width: Option<i64>,
     pub height: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+/// A file uploaded on its own (`POST …/upload`, upstream's blob), for rules to send.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "db", derive(sqlx::FromRow, crate::db::SqliteRow))]
+pub struct UploadedFile {
+    pub id: UploadId,
+    pub account_id: AccountId,
+    pub file_name: String,
+    pub mime_type: String,
+    pub file_size: i64,
+    pub storage_key: String,
     pub created_at: Timestamp,
 }
 

@@ -113,5 +113,44 @@ impl IntoResponse for OuterApiError {
     }
 }
 
+/// The automation rules' dialect: an invalid rule is upstream's
+/// `{"error": {"<field>": ["<message>", …]}}` (Rails' `errors.messages`), with the usual
+/// `message` and `attributes` beside it.
+#[derive(Debug)]
+pub struct RuleApiError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for RuleApiError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for RuleApiError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ApiError::App(AppError::Invalid(v)) => {
+                let mut by_field = serde_json::Map::new();
+                for e in &v.0 {
+                    if let Some(list) = by_field
+                        .entry(e.field.clone())
+                        .or_insert_with(|| json!([]))
+                        .as_array_mut()
+                    {
+                        list.push(e.message.clone().into());
+                    }
+                }
+                let body = json!({
+                    "error": by_field,
+                    "message": v.full_message(),
+                    "attributes": v.fields(),
+                });
+                (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
+            }
+            other => other.into_response(),
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
+pub type RuleResult<T> = Result<T, RuleApiError>;
 pub type OuterResult<T> = Result<T, OuterApiError>;

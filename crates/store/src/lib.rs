@@ -28,6 +28,7 @@ pub mod seed;
 mod sqlite;
 pub mod teams;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 pub mod webhooks;
 

@@ -1,15 +1,18 @@
 //! `…/automation_rules` (administrators): CRUD and clone of the account's rules.
 
+use std::collections::HashMap;
+
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use confab_app::App;
-use confab_app::automation::RuleInput;
-use confab_app::domain::AutomationRuleId;
+use confab_app::automation::{RuleInput, rule_files};
 use confab_app::domain::automation::AutomationRule;
+use confab_app::domain::message::UploadedFile;
+use confab_app::domain::{AutomationRuleId, UploadId};
+use confab_app::{App, Scope};
 use serde_json::{Value, json};
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, RuleResult};
 use crate::extract::{Body, Fields, Ids, Scoped};
 
 const RULES: &str = "/api/v1/accounts/{account_id}/automation_rules";
@@ -24,8 +27,23 @@ pub fn router() -> Router<App> {
         .route(&format!("{RULES}/{{id}}/clone"), post(clone_rule))
 }
 
-/// A rule as upstream renders it.
-fn rule_json(r: &AutomationRule) -> Value {
+/// A rule as upstream renders it, with the files its `send_attachment` actions send.
+fn rule_json(app: &App, r: &AutomationRule, files: &HashMap<UploadId, UploadedFile>) -> Value {
+    let files: Vec<Value> = rule_files(r)
+        .iter()
+        .filter_map(|id| files.get(id))
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "automation_rule_id": r.id,
+                "file_type": f.mime_type,
+                "account_id": r.account_id,
+                "file_url": app.upload_url(f),
+                "blob_id": f.id,
+                "filename": f.file_name,
+            })
+        })
+        .collect();
     json!({
         "id": r.id,
         "account_id": r.account_id,
@@ -36,8 +54,14 @@ fn rule_json(r: &AutomationRule) -> Value {
         "actions": r.actions,
         "created_on": r.created_at.unix_seconds(),
         "active": r.active,
-        "files": [],
+        "files": files,
     })
+}
+
+/// `{"payload": <rule>}` for one rule.
+async fn one(app: &App, scope: &Scope, r: &AutomationRule) -> RuleResult<Json<Value>> {
+    let files = app.automation_rule_files(scope, &[r]).await?;
+    Ok(Json(json!({ "payload": rule_json(app, r, &files) })))
 }
 
 fn input(body: &Fields) -> ApiResult<RuleInput> {
@@ -52,31 +76,33 @@ fn input(body: &Fields) -> ApiResult<RuleInput> {
     })
 }
 
-async fn list(State(app): State<App>, Scoped(scope): Scoped) -> ApiResult<Json<Value>> {
+async fn list(State(app): State<App>, Scoped(scope): Scoped) -> RuleResult<Json<Value>> {
     let rules = app.list_automation_rules(&scope).await?;
-    Ok(Json(
-        json!({ "payload": rules.iter().map(rule_json).collect::<Vec<_>>() }),
-    ))
+    let files = app
+        .automation_rule_files(&scope, &rules.iter().collect::<Vec<_>>())
+        .await?;
+    let payload: Vec<Value> = rules.iter().map(|r| rule_json(&app, r, &files)).collect();
+    Ok(Json(json!({ "payload": payload })))
 }
 
 async fn show(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> RuleResult<Json<Value>> {
     let r = app
         .get_automation_rule(&scope, AutomationRuleId(id))
         .await?;
-    Ok(Json(json!({ "payload": rule_json(&r) })))
+    one(&app, &scope, &r).await
 }
 
 async fn create(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> RuleResult<Json<Value>> {
     let r = app.create_automation_rule(&scope, &input(&body)?).await?;
-    Ok(Json(json!({ "payload": rule_json(&r) })))
+    one(&app, &scope, &r).await
 }
 
 async fn update(
@@ -84,18 +110,18 @@ async fn update(
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> RuleResult<Json<Value>> {
     let r = app
         .update_automation_rule(&scope, AutomationRuleId(id), &input(&body)?)
         .await?;
-    Ok(Json(json!({ "payload": rule_json(&r) })))
+    one(&app, &scope, &r).await
 }
 
 async fn destroy(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> RuleResult<Json<Value>> {
     app.delete_automation_rule(&scope, AutomationRuleId(id))
         .await?;
     Ok(Json(json!({})))
@@ -105,9 +131,9 @@ async fn clone_rule(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> RuleResult<Json<Value>> {
     let r = app
         .clone_automation_rule(&scope, AutomationRuleId(id))
         .await?;
-    Ok(Json(json!({ "payload": rule_json(&r) })))
+    one(&app, &scope, &r).await
 }

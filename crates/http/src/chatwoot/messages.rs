@@ -100,7 +100,8 @@ impl FromRequest<App> for MessageBody {
                 .trim_end_matches("[]")
                 .to_owned();
             if let Some(file_name) = field.file_name().map(str::to_owned) {
-                if key != "attachments" {
+                // `attachments[]` on messages; `attachment` on `…/upload`.
+                if key != "attachments" && key != "attachment" {
                     continue;
                 }
                 // Counted before a byte of the file is read.
@@ -231,11 +232,11 @@ async fn serve_file(
     State(app): State<App>,
     Ids((key, name)): Ids<(String, String)>,
 ) -> ApiResult<Response> {
-    let (a, path) = app.attachment_file(&key).await?;
+    let a = app.stored_file(&key).await?;
     if a.file_name != name {
         return Err(confab_app::AppError::NotFound.into());
     }
-    let bytes = tokio::fs::read(&path)
+    let bytes = tokio::fs::read(&a.path)
         .await
         .map_err(|_| ApiError::App(confab_app::AppError::NotFound))?;
     let mut resp = HttpBody::from(bytes).into_response();

@@ -15,6 +15,7 @@ mod labels;
 mod messages;
 mod profile;
 mod teams;
+mod uploads;
 mod webhooks;
 
 pub(crate) use agent_bots::input as agent_bot_input;
@@ -41,4 +42,5 @@ pub fn router() -> Router<App> {
         .merge(custom_attribute_definitions::router())
         .merge(custom_filters::router())
         .merge(webhooks::router())
+        .merge(uploads::router())
 }

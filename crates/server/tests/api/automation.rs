@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::conversations::{activities, conversation, incoming, messages, setup, show};
 use crate::helpers::{Tenant, TestApp, acc};
+use crate::messages::{BOUNDARY, PDF, into_resp, multipart, url_path};
 use crate::webhook_sink::WebhookSink;
 
 async fn rule(app: &TestApp, t: &Tenant, body: Value) -> Value {
@@ -216,6 +217,8 @@ async fn rules_are_checked_on_write_and_belong_to_their_account() {
             .await;
         assert_eq!(r.status, 422, "{body}: {:?}", r.body);
         assert_eq!(r.body["attributes"], json!([field]), "{:?}", r.body);
+        // Upstream's shape: Rails' errors.messages under `error`.
+        assert!(r.body["error"][field][0].is_string(), "{:?}", r.body);
     }
     let r = app
         .post(&acc(&t, "/automation_rules"), &t.agent, good.clone())
@@ -271,4 +274,138 @@ async fn rules_are_checked_on_write_and_belong_to_their_account() {
             .status,
         404
     );
+}
+
+/// Uploads one file to `…/upload` as `token`.
+async fn upload_file(
+    app: &TestApp,
+    t: &Tenant,
+    token: &str,
+    body: Vec<u8>,
+) -> crate::helpers::Resp {
+    let resp = app
+        .client
+        .post(format!("{}{}", app.base, acc(t, "/upload")))
+        .header("api_access_token", token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    into_resp(resp).await
+}
+
+#[tokio::test]
+async fn a_rule_sends_a_file_uploaded_to_its_account_and_refuses_files_it_cannot_have() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let other = app.tenant("Globex").await;
+    let (inbox, contact) = setup(&app, &t).await;
+
+    let up = upload_file(
+        &app,
+        &t,
+        &t.admin,
+        multipart(&[], &[("attachment", "terms.pdf", "application/pdf", PDF)]),
+    )
+    .await;
+    assert_eq!(up.status, 200, "{:?}", up.body);
+    let blob = up.body["blob_id"].as_i64().unwrap();
+    assert_eq!(up.body["blob_key"].as_str().unwrap().len(), 32);
+    let served = app
+        .client
+        .get(format!("{}{}", app.base, url_path(&up.body["file_url"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await.unwrap().as_ref(), PDF);
+    let none = upload_file(&app, &t, &t.admin, multipart(&[("x", "y")], &[])).await;
+    assert_eq!(none.status, 422);
+    assert_eq!(none.body["attributes"], json!(["attachment"]));
+    let theirs = upload_file(
+        &app,
+        &other,
+        &other.admin,
+        multipart(&[], &[("attachment", "x.pdf", "application/pdf", PDF)]),
+    )
+    .await;
+    let theirs = theirs.body["blob_id"].as_i64().unwrap();
+
+    // A file of another account, or one never uploaded, is refused in upstream's shape.
+    for missing in [theirs, blob + 1000] {
+        let r = app
+            .post(
+                &acc(&t, "/automation_rules"),
+                &t.admin,
+                json!({
+                    "name": "Terms", "event_name": "message_created",
+                    "conditions": [{ "attribute_key": "content", "filter_operator": "contains", "values": ["terms"] }],
+                    "actions": [{ "action_name": "send_attachment", "action_params": [missing] }]
+                }),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{:?}", r.body);
+        let why = r.body["error"]["actions"][0].as_str().unwrap();
+        assert!(why.contains(&missing.to_string()), "{why}");
+    }
+
+    let r = rule(
+        &app,
+        &t,
+        json!({
+            "name": "Terms", "event_name": "message_created",
+            "conditions": [
+                { "attribute_key": "content", "filter_operator": "contains", "values": ["terms"], "query_operator": "AND" },
+                { "attribute_key": "message_type", "filter_operator": "equal_to", "values": ["incoming"] }
+            ],
+            "actions": [{ "action_name": "send_attachment", "action_params": [blob] }]
+        }),
+    )
+    .await;
+    assert_eq!(r["files"][0]["blob_id"], blob);
+    assert_eq!(r["files"][0]["filename"], "terms.pdf");
+    assert_eq!(r["files"][0]["file_type"], "application/pdf");
+
+    conversation(&app, &t, inbox, contact, json!({})).await;
+    incoming(&app, &t, 1, "Where are your terms?").await;
+    settle(&app).await;
+    let msgs = messages(&app, &t, 1).await;
+    let sent = msgs
+        .iter()
+        .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+        .expect("the rule sent the file");
+    assert_eq!(sent["message_type"], 1);
+    assert_eq!(sent["content_attributes"]["automation_rule_id"], r["id"]);
+    let file = &sent["attachments"][0];
+    assert_eq!(file["file_size"], PDF.len());
+    let bytes = app
+        .client
+        .get(format!("{}{}", app.base, url_path(&file["data_url"])))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), PDF);
+    // The message owns its copy: deleting it leaves the rule's file in place.
+    let del = app
+        .delete(
+            &acc(&t, &format!("/conversations/1/messages/{}", sent["id"])),
+            &t.admin,
+            None,
+        )
+        .await;
+    assert_eq!(del.status, 200, "{:?}", del.body);
+    let again = app
+        .client
+        .get(format!("{}{}", app.base, url_path(&up.body["file_url"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
 }

@@ -557,13 +557,13 @@ const PNG: &[u8] = &[
     0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
     0x42, 0x60, 0x82,
 ];
-const PDF: &[u8] =
+pub const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-const BOUNDARY: &str = "confab-test-boundary-7d1f";
+pub const BOUNDARY: &str = "confab-test-boundary-7d1f";
 
 /// A multipart body: text fields, then files as (field, file name, content type, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> Vec<u8> {
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, value) in fields {
         out.extend_from_slice(
@@ -604,7 +604,7 @@ async fn upload(app: &TestApp, side: &Side, path: &str, token: &str, body: Vec<u
 }
 
 /// The path of a `data_url` (its host is the configured frontend URL, not the test server).
-fn url_path(url: &Value) -> String {
+pub fn url_path(url: &Value) -> String {
     let url = url.as_str().unwrap();
     assert!(
         url.starts_with("http://127.0.0.1:3000/"),
