@@ -11,10 +11,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use confab_domain::account::Availability;
 use confab_domain::conversation::Conversation;
 use confab_domain::message::MessageType;
 use confab_domain::{AccountId, ContactId, ContactInboxId, InboxId, Role, UserId};
 use confab_store::events::EventRow;
+use confab_store::presence::{self, Present};
 use confab_store::{accounts, contacts, inboxes, users};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -66,6 +68,7 @@ pub enum Listener {
     },
     Contact {
         account: AccountId,
+        contact: ContactId,
         contact_inbox: ContactInboxId,
     },
 }
@@ -76,6 +79,25 @@ impl Listener {
             Listener::Agent { account, .. } | Listener::Contact { account, .. } => *account,
         }
     }
+
+    fn present(&self) -> Present {
+        match self {
+            Listener::Agent { user, .. } => Present::User(*user),
+            Listener::Contact { contact, .. } => Present::Contact(*contact),
+        }
+    }
+}
+
+/// How long a presence report lasts (upstream's `PRESENCE_DURATION`; clients report every 20 s).
+pub const PRESENCE_TTL_SECONDS: i64 = 20;
+
+/// The answer to `update_presence`: the account's present agents with their availability, and,
+/// for an agent, its present contacts.
+#[derive(Debug, Clone)]
+pub struct PresenceView {
+    pub account: AccountId,
+    pub users: Vec<(UserId, Availability)>,
+    pub contacts: Option<Vec<ContactId>>,
 }
 
 /// What a socket asks to subscribe with (ActionCable's `RoomChannel` identifier).
@@ -209,6 +231,7 @@ impl App {
             .await?
             .map(|(ci, account)| Listener::Contact {
                 account,
+                contact: ci.contact_id,
                 contact_inbox: ci.id,
             }))
     }
@@ -220,21 +243,61 @@ impl App {
         }
     }
 
-    /// The agents of an account with a socket subscribed on this node (presence).
-    pub fn live_agents_online(&self, account: AccountId) -> Vec<UserId> {
-        let st = lock(&self.hub().state);
-        let mut out: Vec<UserId> = st
-            .sockets
-            .values()
-            .flat_map(|s| s.subs.iter())
-            .filter_map(|(_, l)| match l {
-                Listener::Agent { account: a, user } if *a == account => Some(*user),
-                _ => None,
+    /// `update_presence` on a subscription: records its subscriber as present (on every node,
+    /// through the database) and answers who of the account is. `None` for an unknown
+    /// subscription.
+    pub async fn live_update_presence(
+        &self,
+        socket: &Socket,
+        subscription: u64,
+    ) -> AppResult<Option<PresenceView>> {
+        let listener = {
+            let st = lock(&self.hub().state);
+            st.sockets.get(&socket.id).and_then(|s| {
+                s.subs
+                    .iter()
+                    .find(|(id, _)| *id == subscription)
+                    .map(|(_, l)| l.clone())
+            })
+        };
+        let Some(listener) = listener else {
+            return Ok(None);
+        };
+        let account = listener.account();
+        let now = self.now();
+        let since = now.plus_seconds(-PRESENCE_TTL_SECONDS);
+        let mut tx = self.store().begin().await?;
+        presence::forget_before(&mut tx.conn(), account, since).await?;
+        presence::touch(&mut tx.conn(), account, listener.present(), now).await?;
+        tx.commit_quiet().await?;
+        let mut c = self.store().conn();
+        let present = presence::present_since(&mut c, account, since).await?;
+        let users: Vec<UserId> = present
+            .iter()
+            .filter_map(|p| match p {
+                Present::User(u) => Some(*u),
+                Present::Contact(_) => None,
             })
             .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+        let users = accounts::list_account_users_in(&mut c, &[account], &users)
+            .await?
+            .into_iter()
+            .map(|m| (m.user_id, m.availability))
+            .collect();
+        let contacts = matches!(listener, Listener::Agent { .. }).then(|| {
+            present
+                .iter()
+                .filter_map(|p| match p {
+                    Present::Contact(c) => Some(*c),
+                    Present::User(_) => None,
+                })
+                .collect()
+        });
+        Ok(Some(PresenceView {
+            account,
+            users,
+            contacts,
+        }))
     }
 
     /// Follows committed events and pushes them to this node's sockets until `stop`.

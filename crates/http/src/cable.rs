@@ -16,7 +16,6 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
 use confab_app::App;
-use confab_app::domain::AccountId;
 use confab_app::live::{LiveFrame, SubscribeParams};
 use serde_json::{Value, json};
 
@@ -34,10 +33,9 @@ async fn upgrade(State(app): State<App>, ws: WebSocketUpgrade) -> Response {
         .on_upgrade(move |socket| serve(socket, app))
 }
 
-/// One subscription of this socket: the identifier it echoes, and the account it watches.
+/// One subscription of this socket: the identifier it echoes.
 struct Subscribed {
     identifier: String,
-    account: Option<i64>,
 }
 
 async fn send(ws: &mut WebSocket, v: &Value) -> bool {
@@ -163,13 +161,7 @@ async fn command(
                 Ok(id) => {
                     let confirm =
                         json!({ "identifier": identifier, "type": "confirm_subscription" });
-                    subs.insert(
-                        id,
-                        Subscribed {
-                            identifier,
-                            account: p.user_id.and(p.account_id),
-                        },
-                    );
+                    subs.insert(id, Subscribed { identifier });
                     vec![confirm]
                 }
                 Err(e) => {
@@ -193,27 +185,45 @@ async fn command(
                 .as_str()
                 .and_then(|d| serde_json::from_str(d).ok())
                 .unwrap_or(Value::Null);
-            let account = existing
-                .and_then(|id| subs.get(&id))
-                .and_then(|s| s.account);
-            match (data["action"].as_str(), account) {
-                (Some("update_presence"), Some(account)) => {
-                    let users: serde_json::Map<String, Value> = app
-                        .live_agents_online(AccountId(account))
-                        .into_iter()
-                        .map(|u| (u.get().to_string(), json!("online")))
-                        .collect();
-                    vec![json!({
-                        "identifier": identifier,
-                        "message": {
-                            "event": "presence.update",
-                            "data": { "account_id": account, "users": users, "contacts": {} },
-                        },
-                    })]
+            match (data["action"].as_str(), existing) {
+                (Some("update_presence"), Some(id)) => {
+                    match app.live_update_presence(socket, id).await {
+                        Ok(Some(p)) => vec![json!({
+                            "identifier": identifier,
+                            "message": {
+                                "event": "presence.update",
+                                "data": presence_data(&p),
+                            },
+                        })],
+                        Ok(None) => Vec::new(),
+                        Err(e) => {
+                            tracing::error!(error = %e, "a /cable presence update failed");
+                            Vec::new()
+                        }
+                    }
                 }
                 _ => Vec::new(),
             }
         }
         _ => Vec::new(),
     }
+}
+
+/// `presence.update`'s data: present agents with their availability; for an agent, also the
+/// present contacts (upstream's shape: id → status).
+fn presence_data(p: &confab_app::live::PresenceView) -> Value {
+    let users: serde_json::Map<String, Value> = p
+        .users
+        .iter()
+        .map(|(u, a)| (u.get().to_string(), json!(a.as_str())))
+        .collect();
+    let mut data = json!({ "account_id": p.account.get(), "users": users });
+    if let Some(contacts) = &p.contacts {
+        let contacts: serde_json::Map<String, Value> = contacts
+            .iter()
+            .map(|c| (c.get().to_string(), json!("online")))
+            .collect();
+        data["contacts"] = contacts.into();
+    }
+    data
 }

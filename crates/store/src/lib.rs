@@ -22,6 +22,7 @@ pub mod live;
 mod membership;
 pub mod messages;
 pub mod platform;
+pub mod presence;
 pub mod schema;
 pub mod search;
 pub mod seed;

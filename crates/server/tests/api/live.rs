@@ -365,6 +365,80 @@ async fn an_event_committed_on_one_node_reaches_a_socket_on_another() {
     stop_b.cancel();
 }
 
+/// Sends `update_presence` on a socket's only subscription and reads the answer.
+async fn presence_of(ws: &mut Ws, identifier: &Value) -> Value {
+    ws.send(Message::Text(
+        json!({
+            "command": "message",
+            "identifier": identifier.to_string(),
+            "data": json!({ "action": "update_presence" }).to_string(),
+        })
+        .to_string()
+        .into(),
+    ))
+    .await
+    .unwrap();
+    next_of(ws, &["presence.update"]).await
+}
+
+#[tokio::test]
+async fn presence_is_shared_by_every_node_and_lapses_after_twenty_seconds() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let other = app.tenant("Globex").await;
+    let (_, inbox, _) = public_inbox(&app, &t, "Website").await;
+    let (node_b, stop_b) = second_node(&app).await;
+
+    // An agent reports on node B, an agent of another account anywhere.
+    let agent = json!({ "channel": "RoomChannel", "pubsub_token": pubsub_token(&app, &t.agent).await, "account_id": t.account_id, "user_id": t.agent_id });
+    let mut on_b = connect(&node_b).await;
+    assert_eq!(
+        subscribe(&mut on_b, agent.clone()).await,
+        "confirm_subscription"
+    );
+    presence_of(&mut on_b, &agent).await;
+    let stranger = json!({ "channel": "RoomChannel", "pubsub_token": pubsub_token(&app, &other.admin).await, "account_id": other.account_id, "user_id": other.admin_id });
+    let mut theirs = connect(&app.base).await;
+    assert_eq!(
+        subscribe(&mut theirs, stranger.clone()).await,
+        "confirm_subscription"
+    );
+    presence_of(&mut theirs, &stranger).await;
+
+    // A customer on node A hears the agents who are present, never contacts.
+    let me = customer(&app, &inbox, json!({ "name": "Eve" })).await;
+    let contact = json!({ "channel": "RoomChannel", "pubsub_token": me["pubsub_token"] });
+    let mut customer_ws = connect(&app.base).await;
+    assert_eq!(
+        subscribe(&mut customer_ws, contact.clone()).await,
+        "confirm_subscription"
+    );
+    let seen = presence_of(&mut customer_ws, &contact).await;
+    assert_eq!(seen["users"], json!({ t.agent_id.to_string(): "online" }));
+    assert!(seen.get("contacts").is_none(), "{seen}");
+
+    // The administrator on node A sees the agent from node B and the customer, nobody else's.
+    let admin = json!({ "channel": "RoomChannel", "pubsub_token": pubsub_token(&app, &t.admin).await, "account_id": t.account_id, "user_id": t.admin_id });
+    let mut admin_ws = connect(&app.base).await;
+    assert_eq!(
+        subscribe(&mut admin_ws, admin.clone()).await,
+        "confirm_subscription"
+    );
+    let seen = presence_of(&mut admin_ws, &admin).await;
+    assert_eq!(
+        seen["users"],
+        json!({ t.admin_id.to_string(): "online", t.agent_id.to_string(): "online" })
+    );
+    assert_eq!(seen["contacts"], json!({ me["id"].to_string(): "online" }));
+
+    // Twenty seconds without a report and only the one who just reported is present.
+    app.clock.advance_seconds(21);
+    let seen = presence_of(&mut admin_ws, &admin).await;
+    assert_eq!(seen["users"], json!({ t.admin_id.to_string(): "online" }));
+    assert_eq!(seen["contacts"], json!({}));
+    stop_b.cancel();
+}
+
 #[tokio::test]
 async fn stopping_the_server_tells_sockets_to_reconnect() {
     let app = TestApp::spawn().await;
