@@ -199,6 +199,12 @@ impl App {
         Ok(())
     }
 
+    /// Removes the files of uploads that will not be recorded.
+    pub(crate) async fn remove_stored(&self, stored: &[StoredUpload]) {
+        self.remove_files(&stored.iter().map(|s| s.key.clone()).collect::<Vec<_>>())
+            .await;
+    }
+
     /// Removes stored files (best effort; a leftover file is harmless and logged).
     pub(crate) async fn remove_files(&self, keys: &[String]) {
         for key in keys {
@@ -276,12 +282,13 @@ impl App {
         )
     }
 
-    /// A second name for an upload's bytes, for a message to own (a hard link, or a copy where
-    /// links are not possible): deleting the message's files never touches the upload.
-    pub(crate) async fn link_upload(&self, f: &UploadedFile) -> AppResult<StoredUpload> {
-        let from = self
-            .attachment_path(&f.storage_key)
-            .ok_or(AppError::NotFound)?;
+    /// A second name for an upload's bytes, for a message to own: a hard link (a metadata
+    /// change, quick enough inside a transaction), so deleting the message's files never
+    /// touches the upload. `None` when the upload's file is gone.
+    pub(crate) async fn link_upload(&self, f: &UploadedFile) -> AppResult<Option<StoredUpload>> {
+        let Some(from) = self.attachment_path(&f.storage_key) else {
+            return Ok(None);
+        };
         let key = secrets::random_alnum(32);
         let to = self.attachment_path(&key).ok_or(AppError::NotFound)?;
         if let Some(dir) = to.parent() {
@@ -289,17 +296,19 @@ impl App {
                 .await
                 .map_err(AppError::internal)?;
         }
-        if tokio::fs::hard_link(&from, &to).await.is_err() {
-            tokio::fs::copy(&from, &to)
-                .await
-                .map_err(AppError::internal)?;
+        match tokio::fs::hard_link(&from, &to).await {
+            Ok(()) => Ok(Some(StoredUpload {
+                key,
+                file_name: f.file_name.clone(),
+                mime_type: f.mime_type.clone(),
+                size: f.file_size,
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(upload = f.id.get(), "an upload's file is missing; not sent");
+                Ok(None)
+            }
+            Err(e) => Err(AppError::internal(e)),
         }
-        Ok(StoredUpload {
-            key,
-            file_name: f.file_name.clone(),
-            mime_type: f.mime_type.clone(),
-            size: f.file_size,
-        })
     }
 
     /// One page of a conversation's attachments with each one's message (for the sender).

@@ -556,13 +556,30 @@ impl App {
                 }
                 let mut stored = Vec::with_capacity(files.len());
                 for f in &files {
-                    stored.push(self.link_upload(f).await?);
+                    match self.link_upload(f).await {
+                        Ok(Some(s)) => stored.push(s),
+                        Ok(None) => {}
+                        Err(e) => {
+                            self.remove_stored(&stored).await;
+                            return Err(e);
+                        }
+                    }
+                }
+                if stored.is_empty() {
+                    return Ok(());
                 }
                 let mut spec = NewMessageSpec::outgoing(String::new());
                 spec.content = None;
                 spec.content_attributes = json!({ "automation_rule_id": rule.id });
-                let msg = self.add_message_tx(c, conv, spec, &acting, now).await?;
-                self.attach_stored(c, conv, msg.id, &stored, now).await?;
+                let sent = async {
+                    let msg = self.add_message_tx(c, conv, spec, &acting, now).await?;
+                    self.attach_stored(c, conv, msg.id, &stored, now).await
+                }
+                .await;
+                if sent.is_err() {
+                    self.remove_stored(&stored).await;
+                }
+                sent?;
             }
         }
         Ok(())

@@ -12,9 +12,7 @@
 //! and, after a reconnect, reads every event after those that it has not delivered.
 
 use std::collections::{HashSet, VecDeque};
-use std::time::Duration;
-
-use confab_domain::Timestamp;
+use std::time::{Duration, Instant};
 
 use sea_query::{Expr, ExprTrait, Order};
 use sqlx::postgres::PgListener;
@@ -31,6 +29,8 @@ const MAX_IDLE: Duration = Duration::from_secs(1);
 /// How far before the newest delivered event a catch-up looks: longer than any transaction
 /// takes from recording an event to committing it.
 const LOOKBACK: Duration = Duration::from_secs(30);
+/// Events read back when a PostgreSQL feed opens (see `event_feed`).
+const OPEN_WINDOW: u64 = 1000;
 
 /// Committed events, in commit order, from the moment the feed was opened.
 pub struct EventFeed {
@@ -49,43 +49,34 @@ enum Kind {
     },
 }
 
-/// The events a PostgreSQL feed delivered within [`LOOKBACK`] of the newest one.
+/// The events a PostgreSQL feed delivered (or found committed when it opened) over the last
+/// [`LOOKBACK`] of this node's time: the window is kept on the local clock, so another node's
+/// clock skew cannot shrink or stall it.
 struct Delivered {
-    newest: Timestamp,
-    recent: VecDeque<(Timestamp, i64)>,
+    recent: VecDeque<(Instant, i64)>,
     ids: HashSet<i64>,
     /// Every event up to this id was recorded before the window (ids are taken in recording
-    /// order): delivered, or committed before the feed opened.
+    /// order, and no transaction stays open for [`LOOKBACK`]): delivered, or committed before
+    /// the feed opened.
     settled: i64,
-    /// The connection dropped since the last catch-up.
+    /// The connection dropped, or reconnecting failed, since the last complete catch-up.
     lost: bool,
 }
 
 impl Delivered {
-    fn note(&mut self, at: Timestamp, id: i64) {
+    fn note(&mut self, id: i64) {
+        let now = Instant::now();
         if self.ids.insert(id) {
-            self.recent.push_back((at, id));
+            self.recent.push_back((now, id));
         }
-        if at > self.newest {
-            self.newest = at;
-        }
-        let floor = self.floor();
-        while let Some(&(t, old)) = self.recent.front() {
-            if t >= floor {
+        while let Some(&(at, old)) = self.recent.front() {
+            if now.duration_since(at) < LOOKBACK {
                 break;
             }
             self.recent.pop_front();
             self.ids.remove(&old);
             self.settled = Ord::max(self.settled, old);
         }
-    }
-
-    fn floor(&self) -> Timestamp {
-        Timestamp::from_micros(
-            self.newest
-                .as_micros()
-                .saturating_sub(LOOKBACK.as_micros() as i64),
-        )
     }
 }
 
@@ -112,20 +103,26 @@ impl Store {
             Pool::Postgres(p) => {
                 let mut l = PgListener::connect_with(p).await?;
                 l.listen(CHANNEL).await?;
-                // Listening first, then reading the last id: an event committed after this is
-                // announced to the listener.
+                // Listening first, then reading the last events: one committed after this is
+                // announced to the listener. Those already committed count as delivered; the
+                // window starts below them, so a transaction still open among them is read
+                // by a catch-up if its announcement is lost.
                 let last = sea_query::Query::select()
-                    .expr(Expr::col("id").max())
+                    .column("id")
                     .from("events")
+                    .order_by("id", Order::Desc)
+                    .limit(OPEN_WINDOW)
                     .to_owned();
-                let settled = self.conn().fetch_scalar::<Option<i64>>(&last).await?;
-                let delivered = Delivered {
-                    newest: Timestamp::from_micros(0),
+                let committed: Vec<(i64,)> = self.conn().fetch_all(&last).await?;
+                let mut delivered = Delivered {
                     recent: VecDeque::new(),
                     ids: HashSet::new(),
-                    settled: settled.flatten().unwrap_or(0),
+                    settled: committed.last().map_or(0, |(id,)| id - 1),
                     lost: false,
                 };
+                for (id,) in committed.iter().rev() {
+                    delivered.note(*id);
+                }
                 Kind::Listen {
                     listener: Box::new(l),
                     delivered,
@@ -171,22 +168,29 @@ impl EventFeed {
                 let first = loop {
                     if delivered.lost {
                         // What committed while the connection was down was announced to nobody
-                        // here: listen again first (this reconnects), then read it from the
-                        // table. A failure leaves `lost` set for the next call.
+                        // here: listen again first (this reconnects; unlisten keeps the
+                        // listener's channel list from growing), then read it from the table,
+                        // a batch per call. A failure leaves `lost` set for the next call.
+                        listener.unlisten(CHANNEL).await?;
                         listener.listen(CHANNEL).await?;
-                        let missed = self.store.catch_up(delivered).await?;
-                        delivered.lost = false;
+                        let (missed, more) = self.store.catch_up(delivered).await?;
+                        delivered.lost = more;
                         if !missed.is_empty() {
                             return Ok(missed);
                         }
                     }
-                    match listener.try_recv().await? {
-                        Some(n) => break n,
-                        None => {
+                    match listener.try_recv().await {
+                        Ok(Some(n)) => break n,
+                        Ok(None) => {
                             tracing::warn!(
                                 "the live event listener lost its connection; reconnecting"
                             );
                             delivered.lost = true;
+                        }
+                        Err(e) => {
+                            // Reconnecting failed (the database is restarting, say).
+                            delivered.lost = true;
+                            return Err(e.into());
                         }
                     }
                 };
@@ -210,7 +214,7 @@ impl EventFeed {
                     ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
                 rows.sort_by_key(|r| order.get(&r.id).copied());
                 for r in &rows {
-                    delivered.note(r.created_at, r.id);
+                    delivered.note(r.id);
                 }
                 Ok(rows)
             }
@@ -219,8 +223,12 @@ impl EventFeed {
 }
 
 impl Store {
-    /// The events after `delivered`'s settled id that it has not delivered, oldest first.
-    async fn catch_up(&self, delivered: &mut Delivered) -> Result<Vec<EventRow>, StoreError> {
+    /// The events after `delivered`'s settled id that it has not delivered, oldest first, at
+    /// most a batch; and whether more may follow.
+    async fn catch_up(
+        &self,
+        delivered: &mut Delivered,
+    ) -> Result<(Vec<EventRow>, bool), StoreError> {
         let after = sea_query::Query::select()
             .column("id")
             .from("events")
@@ -233,17 +241,19 @@ impl Store {
             .map(|(id,)| id)
             .filter(|id| !delivered.ids.contains(id))
             .collect();
-        let mut rows = Vec::with_capacity(missed.len());
-        for chunk in missed.chunks(BATCH as usize) {
-            let stmt = select_events()
-                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
-                .order_by("id", Order::Asc)
-                .to_owned();
-            rows.extend(self.conn().fetch_all::<EventRow>(&stmt).await?);
-        }
+        let batch = &missed[..missed.len().min(BATCH as usize)];
+        let stmt = select_events()
+            .and_where(Expr::col("id").is_in(batch.iter().copied()))
+            .order_by("id", Order::Asc)
+            .to_owned();
+        let rows: Vec<EventRow> = if batch.is_empty() {
+            Vec::new()
+        } else {
+            self.conn().fetch_all(&stmt).await?
+        };
         for r in &rows {
-            delivered.note(r.created_at, r.id);
+            delivered.note(r.id);
         }
-        Ok(rows)
+        Ok((rows, missed.len() > batch.len()))
     }
 }

@@ -435,6 +435,10 @@ impl SqliteTx {
             // The open group's transaction is gone (see `finish_group`); fail it first.
             w.finish_group().ok();
         }
+        if w.group.is_none() && !w.conn.is_autocommit() {
+            // A rollback that failed earlier left the writer inside a transaction nobody owns.
+            w.leave_transaction();
+        }
         let savepoint = w.group.is_some();
         if savepoint {
             // On failure nothing of this transaction exists; the group is committed by the next

@@ -40,6 +40,8 @@ async fn events_committed_while_the_listener_was_disconnected_are_delivered_once
         // One node reads the table itself after each commit; it has no listener to lose.
         return;
     }
+    // Committed before the feed opened: never delivered, not even by a catch-up.
+    record(&db, "old").await;
     let mut feed = db.store.event_feed().await.unwrap();
     record(&db, "before").await;
     assert_eq!(next_names(&mut feed).await, ["before"]);

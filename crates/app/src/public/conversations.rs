@@ -385,8 +385,7 @@ impl App {
         }
         .await;
         if result.is_err() {
-            self.remove_files(&stored.iter().map(|s| s.key.clone()).collect::<Vec<_>>())
-                .await;
+            self.remove_stored(&stored).await;
         }
         result
     }

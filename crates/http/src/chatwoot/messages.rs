@@ -67,6 +67,25 @@ pub(crate) struct MessageBody {
 impl FromRequest<App> for MessageBody {
     type Rejection = ApiError;
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        Self::parse(
+            req,
+            app,
+            "attachments",
+            confab_app::domain::message::MAX_ATTACHMENTS,
+        )
+        .await
+    }
+}
+
+impl MessageBody {
+    /// Reads fields and at most `max_files` files of the multipart field `file_field`
+    /// (`file_field[]` too); other file fields are skipped unread.
+    pub(crate) async fn parse(
+        req: Request,
+        app: &App,
+        file_field: &str,
+        max_files: usize,
+    ) -> Result<Self, ApiError> {
         let multipart = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -100,15 +119,14 @@ impl FromRequest<App> for MessageBody {
                 .trim_end_matches("[]")
                 .to_owned();
             if let Some(file_name) = field.file_name().map(str::to_owned) {
-                // `attachments[]` on messages; `attachment` on `…/upload`.
-                if key != "attachments" && key != "attachment" {
+                if key != file_field {
                     continue;
                 }
                 // Counted before a byte of the file is read.
-                if files.len() >= confab_app::domain::message::MAX_ATTACHMENTS {
+                if files.len() >= max_files {
                     return Err(ApiError::field(
-                        "attachments",
-                        "are too many (maximum is 15 per message)",
+                        file_field,
+                        &format!("are too many (maximum is {max_files} per request)"),
                     ));
                 }
                 let mime = field
@@ -123,7 +141,7 @@ impl FromRequest<App> for MessageBody {
                 {
                     if (bytes.len() + chunk.len()) as u64 > limit {
                         return Err(ApiError::field(
-                            "attachments",
+                            file_field,
                             &format!(
                                 "is too big (the limit is {} MB per file)",
                                 limit / (1024 * 1024)

@@ -1,7 +1,7 @@
 //! `POST …/upload`: a file of its own (upstream's blob), multipart field `attachment`; answers
 //! `{file_url, blob_key, blob_id}`. Automation rules send such files (`send_attachment`).
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use confab_app::App;
@@ -18,16 +18,27 @@ pub fn router() -> Router<App> {
     )
 }
 
+/// The one file of an upload; reading stops at a second.
+struct OneFile(MessageBody);
+
+impl FromRequest<App> for OneFile {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        MessageBody::parse(req, app, "attachment", 1)
+            .await
+            .map(Self)
+    }
+}
+
 async fn upload(
     State(app): State<App>,
     Scoped(scope): Scoped,
-    body: MessageBody,
+    OneFile(body): OneFile,
 ) -> ApiResult<Json<Value>> {
-    let mut files = body.files.into_iter();
-    let (Some(file), None) = (files.next(), files.next()) else {
+    let Some(file) = body.files.into_iter().next() else {
         return Err(ApiError::field(
             "attachment",
-            "must be exactly one file (multipart field `attachment`)",
+            "must be a file (multipart field `attachment`)",
         ));
     };
     let f = app.upload_file(&scope, file).await?;

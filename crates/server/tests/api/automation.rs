@@ -326,6 +326,21 @@ async fn a_rule_sends_a_file_uploaded_to_its_account_and_refuses_files_it_cannot
     let none = upload_file(&app, &t, &t.admin, multipart(&[("x", "y")], &[])).await;
     assert_eq!(none.status, 422);
     assert_eq!(none.body["attributes"], json!(["attachment"]));
+    let two = upload_file(
+        &app,
+        &t,
+        &t.admin,
+        multipart(
+            &[],
+            &[
+                ("attachment", "a.pdf", "application/pdf", PDF),
+                ("attachment", "b.pdf", "application/pdf", PDF),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(two.status, 422, "{:?}", two.body);
+    assert_eq!(two.body["attributes"], json!(["attachment"]));
     let theirs = upload_file(
         &app,
         &other,
