@@ -141,6 +141,16 @@ pub(crate) struct Hub {
     state: Arc<Mutex<HubState>>,
 }
 
+impl Hub {
+    /// Whether any socket of this node has a subscription (else events need not be read).
+    fn anyone_listening(&self) -> bool {
+        lock(&self.state)
+            .sockets
+            .values()
+            .any(|s| !s.subs.is_empty())
+    }
+}
+
 /// An open socket: frames arrive on `frames`; the subscriptions end when it is dropped, and
 /// `frames` ends when the hub dropped the socket for being too slow.
 pub struct Socket {
@@ -326,7 +336,7 @@ impl App {
         loop {
             let batch = tokio::select! {
                 () = &mut stop => return,
-                b = feed.next() => b,
+                b = feed.next(|| self.hub().anyone_listening()) => b,
             };
             match batch {
                 Ok(events) => {

@@ -138,9 +138,29 @@ impl Store {
 
 impl EventFeed {
     /// The next committed events, oldest first; waits until there are some.
-    pub async fn next(&mut self) -> Result<Vec<EventRow>, StoreError> {
+    ///
+    /// While `wanted()` says nobody would receive them, events are passed over without reading
+    /// their rows (an empty batch is returned, or none at all on SQLite).
+    pub async fn next(&mut self, wanted: impl Fn() -> bool) -> Result<Vec<EventRow>, StoreError> {
         match &mut self.kind {
             Kind::Tail { after, commits } => loop {
+                if !wanted() {
+                    let last = sea_query::Query::select()
+                        .expr(Expr::col("id").max())
+                        .from("events")
+                        .to_owned();
+                    let last = self.store.conn().fetch_scalar::<Option<i64>>(&last).await?;
+                    *after = Ord::max(*after, last.flatten().unwrap_or(0));
+                    tokio::select! {
+                        changed = commits.changed() => {
+                            if changed.is_err() {
+                                std::future::pending::<()>().await;
+                            }
+                        }
+                        () = tokio::time::sleep(MAX_IDLE) => {}
+                    }
+                    continue;
+                }
                 let stmt = select_events()
                     .and_where(Expr::col("id").gt(*after))
                     .order_by("id", Order::Asc)
@@ -202,6 +222,12 @@ impl EventFeed {
                     }
                 }
                 ids.retain(|id| !delivered.ids.contains(id));
+                if !wanted() {
+                    for id in ids {
+                        delivered.note(id);
+                    }
+                    return Ok(Vec::new());
+                }
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
