@@ -33,8 +33,8 @@ pub enum Conn<'c> {
 }
 
 /// Rows that decode from both engines.
-pub trait Row: for<'r> FromRow<'r, PgRow> + DecodeSqlite + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, PgRow> + DecodeSqlite + Send + Unpin {}
+pub trait Row: for<'r> FromRow<'r, PgRow> + DecodeSqlite + Send + Unpin + 'static {}
+impl<T> Row for T where T: for<'r> FromRow<'r, PgRow> + DecodeSqlite + Send + Unpin + 'static {}
 
 /// Scalars that decode from both engines.
 pub trait Scalar:
@@ -43,6 +43,7 @@ pub trait Scalar:
     + sqlx::Type<sqlx::Postgres>
     + Send
     + Unpin
+    + 'static
 {
 }
 impl<T> Scalar for T where
@@ -51,6 +52,7 @@ impl<T> Scalar for T where
         + sqlx::Type<sqlx::Postgres>
         + Send
         + Unpin
+        + 'static
 {
 }
 
@@ -85,10 +87,13 @@ impl Conn<'_> {
     /// Runs `f` with a SQLite statement's text and parameters on the right connection: the
     /// transaction's; else a reader, or the writer (in its turn) when the statement writes.
     /// `None` on PostgreSQL.
-    async fn sqlite<R>(
+    async fn sqlite<R: Send + 'static>(
         &mut self,
         stmt: &impl SqlxBinder,
-        mut f: impl FnMut(&rusqlite::Connection, &str, &sea_query::Values) -> Result<R, StoreError>,
+        mut f: impl FnMut(&rusqlite::Connection, &str, &sea_query::Values) -> Result<R, StoreError>
+        + Clone
+        + Send
+        + 'static,
     ) -> Option<Result<R, StoreError>> {
         let (db, scan) = match self {
             Conn::Sqlite(c) => {
@@ -101,19 +106,26 @@ impl Conn<'_> {
         };
         let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
         let values = values.0;
-        let read = {
-            let read = |c: &rusqlite::Connection| {
+        let read = if scan {
+            let (pool, sql, values, mut f) = (db.clone(), sql.clone(), values.clone(), f.clone());
+            db.scan(move || {
+                pool.read(|c| {
+                    if sqlite::writes(c, &sql)? {
+                        Ok(None)
+                    } else {
+                        f(c, &sql, &values).map(Some)
+                    }
+                })
+            })
+            .await
+        } else {
+            db.read(|c| {
                 if sqlite::writes(c, &sql)? {
                     Ok(None)
                 } else {
                     f(c, &sql, &values).map(Some)
                 }
-            };
-            if scan {
-                db.scan(|| db.read(read)).await
-            } else {
-                db.read(read)
-            }
+            })
         };
         Some(match read {
             Ok(Some(r)) => Ok(r),
@@ -128,7 +140,7 @@ impl Conn<'_> {
     /// The same place, for a statement that may visit a large part of a table (counts and
     /// pages under filters, labels or text search). On SQLite such a statement would hold one
     /// of the runtime's few threads for as long as it runs, stalling every request queued
-    /// behind it; here it runs on a thread of its own, and at most one per core at a time.
+    /// behind it; here it runs on the blocking pool, as many at once as cores but one.
     /// PostgreSQL runs statements in its own processes, so nothing changes there.
     pub fn scanning(&mut self) -> Conn<'_> {
         match self {

@@ -42,7 +42,7 @@ pub struct SqliteDb {
     /// Tasks queued for the writer to start a transaction or write (members of an open group
     /// waiting for its commit are not counted).
     queued: AtomicUsize,
-    /// Statements that may scan, running at once: one per core.
+    /// Statements that may scan, running at once: one per core but one (at least one).
     scans: tokio::sync::Semaphore,
 }
 
@@ -94,23 +94,28 @@ impl SqliteDb {
             })),
             queued: AtomicUsize::new(0),
             scans: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             ),
         })
     }
 
-    /// Runs `read`, a statement that may take long, off the runtime's worker threads: it waits
-    /// (asynchronously) for one of the per-core turns, then runs on this thread after the
-    /// runtime has handed this thread's queued tasks to another (`block_in_place`). Inline on a
-    /// single-threaded runtime, which has no other thread to hand them to.
-    pub async fn scan<R>(&self, read: impl FnOnce() -> R) -> R {
+    /// Runs `read`, a statement that may take long, on the blocking pool instead of one of the
+    /// runtime's few worker threads: it waits (asynchronously) for its turn (one per core but
+    /// one, so a core stays free for everything else), then runs on a pool thread. (Not
+    /// `block_in_place`: the worker threads it spawns in replacement each came with a malloc
+    /// arena of their own, and the server's memory doubled.)
+    pub async fn scan<R: Send + 'static>(
+        &self,
+        read: impl FnOnce() -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
         let _turn = self.scans.acquire().await;
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_thread {
-            tokio::task::block_in_place(read)
-        } else {
-            read()
+        match tokio::task::spawn_blocking(read).await {
+            Ok(out) => out,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(StoreError::Config(
+                "the runtime is shutting down".to_owned(),
+            )),
         }
     }
 
