@@ -43,7 +43,10 @@ impl TestDb {
     }
 
     async fn postgres(admin_url: &str) -> Result<Self, StoreError> {
-        let name = format!("confab_test_{}", uuid::Uuid::new_v4().simple());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let name = format!("confab_test_{now}_{}", uuid::Uuid::new_v4().simple());
         let admin = Store::connect(
             admin_url,
             &ConnectOptions {
@@ -52,6 +55,7 @@ impl TestDb {
             },
         )
         .await?;
+        sweep_old_databases(&admin, now).await;
         admin.create_database(&name).await?;
         admin.close().await;
         let (base, _) = admin_url
@@ -72,4 +76,46 @@ impl TestDb {
             _dir: None,
         })
     }
+}
+
+/// Test databases are not dropped when their test ends (each test runs in a process that exits
+/// right after it); left alone they pile up by the thousand on a reused server and slow it
+/// down (the autovacuum launcher visits every database). So whoever creates one also drops
+/// those older than an hour (and unnamed by time, from before this naming), one process at a
+/// time. Best effort: a failure here never fails a test.
+async fn sweep_old_databases(admin: &Store, now: u64) {
+    const AN_HOUR: u64 = 3600;
+    let mut c = admin.conn();
+    let Ok(lock) = c
+        .fetch_all_static::<(bool,)>("SELECT pg_try_advisory_lock(7406381)")
+        .await
+    else {
+        return;
+    };
+    if lock.first().is_none_or(|(got,)| !got) {
+        return;
+    }
+    let Ok(names) = c
+        .fetch_all_static::<(String,)>(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'confab\\_test\\_%'",
+        )
+        .await
+    else {
+        return;
+    };
+    for (name,) in names {
+        let made = name
+            .strip_prefix("confab_test_")
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(secs, _)| secs.parse::<u64>().ok());
+        if made.is_some_and(|t| t + AN_HOUR > now) {
+            continue;
+        }
+        let _ = c
+            .execute_raw(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
+    }
+    let _ = c
+        .fetch_all_static::<(bool,)>("SELECT pg_advisory_unlock(7406381)")
+        .await;
 }
