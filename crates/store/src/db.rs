@@ -140,7 +140,7 @@ impl Conn<'_> {
     /// The same place, for a statement that may visit a large part of a table (counts and
     /// pages under filters, labels or text search). On SQLite such a statement would hold one
     /// of the runtime's few threads for as long as it runs, stalling every request queued
-    /// behind it; here it runs on the blocking pool, as many at once as cores but one.
+    /// behind it; here it runs on the blocking pool, as many at once as there are cores.
     /// PostgreSQL runs statements in its own processes, so nothing changes there.
     pub fn scanning(&mut self) -> Conn<'_> {
         match self {

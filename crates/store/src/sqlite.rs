@@ -42,7 +42,7 @@ pub struct SqliteDb {
     /// Tasks queued for the writer to start a transaction or write (members of an open group
     /// waiting for its commit are not counted).
     queued: AtomicUsize,
-    /// Statements that may scan, running at once: one per core but one (at least one).
+    /// Statements that may scan, running at once: one per core.
     scans: tokio::sync::Semaphore,
 }
 
@@ -94,15 +94,15 @@ impl SqliteDb {
             })),
             queued: AtomicUsize::new(0),
             scans: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism()
-                    .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
             ),
         })
     }
 
     /// Runs `read`, a statement that may take long, on the blocking pool instead of one of the
-    /// runtime's few worker threads: it waits (asynchronously) for its turn (one per core but
-    /// one, so a core stays free for everything else), then runs on a pool thread. (Not
+    /// runtime's few worker threads: it waits (asynchronously) for its turn (one per core: the
+    /// runtime's threads still get their share of the cores from the OS, while one turn fewer
+    /// made short scans queue behind each other), then runs on a pool thread. (Not
     /// `block_in_place`: the worker threads it spawns in replacement each came with a malloc
     /// arena of their own, and the server's memory doubled.)
     pub async fn scan<R: Send + 'static>(
