@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::conversations::{activities, conversation, incoming, messages, setup, show};
 use crate::helpers::{Tenant, TestApp, acc};
-use crate::messages::{BOUNDARY, PDF, into_resp, multipart, url_path};
+use crate::messages::{PDF, multipart, upload, url_path};
 use crate::webhook_sink::WebhookSink;
 
 async fn rule(app: &TestApp, t: &Tenant, body: Value) -> Value {
@@ -283,19 +283,7 @@ async fn upload_file(
     token: &str,
     body: Vec<u8>,
 ) -> crate::helpers::Resp {
-    let resp = app
-        .client
-        .post(format!("{}{}", app.base, acc(t, "/upload")))
-        .header("api_access_token", token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    into_resp(resp).await
+    upload(app, &app.base, &acc(t, "/upload"), token, body).await
 }
 
 #[tokio::test]

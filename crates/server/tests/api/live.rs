@@ -326,18 +326,7 @@ async fn subscriptions_with_a_wrong_token_or_another_account_are_rejected() {
         subscribe(&mut ws, identifier.clone()).await,
         "confirm_subscription"
     );
-    ws.send(Message::Text(
-        json!({
-            "command": "message",
-            "identifier": identifier.to_string(),
-            "data": json!({ "action": "update_presence" }).to_string(),
-        })
-        .to_string()
-        .into(),
-    ))
-    .await
-    .unwrap();
-    let presence = next_of(&mut ws, &["presence.update"]).await;
+    let presence = presence_of(&mut ws, &identifier).await;
     assert_eq!(presence["account_id"], t.account_id);
     assert_eq!(
         presence["users"],

@@ -560,7 +560,7 @@ const PNG: &[u8] = &[
 pub const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-pub const BOUNDARY: &str = "confab-test-boundary-7d1f";
+const BOUNDARY: &str = "confab-test-boundary-7d1f";
 
 /// A multipart body: text fields, then files as (field, file name, content type, bytes).
 pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> Vec<u8> {
@@ -587,10 +587,11 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -
     out
 }
 
-async fn upload(app: &TestApp, side: &Side, path: &str, token: &str, body: Vec<u8>) -> Resp {
+/// Posts a multipart body to `path` on the server at `base`.
+pub async fn upload(app: &TestApp, base: &str, path: &str, token: &str, body: Vec<u8>) -> Resp {
     let resp = app
         .client
-        .post(format!("{}{path}", side.base))
+        .post(format!("{base}{path}"))
         .header("api_access_token", token)
         .header(
             "content-type",
@@ -624,7 +625,7 @@ async fn attachments_upload_list_and_serve_the_exact_bytes() {
     let path = messages_path(&t, conv);
     let r = upload(
         &app,
-        &side,
+        &side.base,
         &path,
         &t.admin,
         multipart(
@@ -706,7 +707,7 @@ async fn a_disallowed_file_type_is_refused_and_creates_no_message() {
     let (conv, _, _) = fresh(&app, &t).await;
     let r = upload(
         &app,
-        &side,
+        &side.base,
         &messages_path(&t, conv),
         &t.admin,
         multipart(
@@ -746,7 +747,7 @@ async fn an_uploaded_file_is_stored_by_the_last_segment_of_its_name() {
     let (conv, _, _) = fresh(&app, &t).await;
     let r = upload(
         &app,
-        &side,
+        &side.base,
         &messages_path(&t, conv),
         &t.admin,
         multipart(
@@ -783,7 +784,7 @@ async fn an_unknown_attachment_key_is_not_found() {
     let (conv, _, _) = fresh(&app, &t).await;
     let r = upload(
         &app,
-        &side,
+        &side.base,
         &messages_path(&t, conv),
         &t.admin,
         multipart(&[], &[("attachments[]", "a.png", "image/png", PNG)]),
@@ -909,7 +910,7 @@ async fn a_file_name_with_spaces_is_served_from_its_encoded_url() {
     let (conv, _, _) = fresh(&app, &t).await;
     let r = upload(
         &app,
-        &side,
+        &side.base,
         &messages_path(&t, conv),
         &t.admin,
         multipart(
