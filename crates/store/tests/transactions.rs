@@ -198,8 +198,10 @@ async fn the_first_transaction_of_a_group_abandoned_leaves_nothing_and_the_next_
     let dup = c.conn().execute(&insert(2)).await;
     assert!(matches!(dup, Err(StoreError::UniqueViolation)), "{dup:?}");
     drop(c);
+    // The writer is free and clean at once: a write outside any transaction goes through.
+    store.conn().execute(&insert(5)).await.unwrap();
     let mut d = store.begin().await.unwrap();
     d.conn().execute(&insert(4)).await.unwrap();
     d.commit().await.unwrap();
-    assert_eq!(ids(&store).await, vec![2, 4]);
+    assert_eq!(ids(&store).await, vec![2, 4, 5]);
 }
