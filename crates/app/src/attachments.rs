@@ -99,13 +99,30 @@ impl App {
     }
 
     /// The public URL of a stored file (the name percent-encoded).
-    pub fn attachment_url(&self, a: &Attachment) -> String {
+    fn file_url(&self, key: &str, file_name: &str) -> String {
         format!(
             "{}/attachments/{}/{}",
             self.config().frontend_url.trim_end_matches('/'),
-            a.storage_key,
-            url_encode(&a.file_name)
+            key,
+            url_encode(file_name)
         )
+    }
+
+    /// The public URL of a message's attachment.
+    pub fn attachment_url(&self, a: &Attachment) -> String {
+        self.file_url(&a.storage_key, &a.file_name)
+    }
+
+    /// A new storage key and its path, the directory made.
+    async fn new_file(&self) -> std::io::Result<(String, PathBuf)> {
+        let key = secrets::random_alnum(32);
+        let path = self
+            .attachment_path(&key)
+            .ok_or_else(|| std::io::Error::other("a generated key is not a storage key"))?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        Ok((key, path))
     }
 
     /// Checks and writes uploads; nothing is written when one is refused.
@@ -134,26 +151,17 @@ impl App {
         }
         let mut stored = Vec::with_capacity(uploads.len());
         for u in uploads {
-            let key = secrets::random_alnum(32);
-            let Some(path) = self.attachment_path(&key) else {
-                continue;
+            let written = async {
+                let (key, path) = self.new_file().await?;
+                tokio::fs::write(&path, &u.bytes).await.map(|()| key)
             };
-            let write = async {
-                if let Some(dir) = path.parent() {
-                    tokio::fs::create_dir_all(dir).await?;
+            let key = match written.await {
+                Ok(key) => key,
+                Err(e) => {
+                    self.remove_stored(&stored).await;
+                    return Err(AppError::internal(e));
                 }
-                tokio::fs::write(&path, &u.bytes).await
             };
-            if let Err(e) = write.await {
-                self.remove_files(
-                    &stored
-                        .iter()
-                        .map(|s: &StoredUpload| s.key.clone())
-                        .collect::<Vec<_>>(),
-                )
-                .await;
-                return Err(AppError::internal(e));
-            }
             stored.push(StoredUpload {
                 key,
                 file_name: clean_name(&u.file_name),
@@ -274,12 +282,7 @@ impl App {
 
     /// The public URL of an upload.
     pub fn upload_url(&self, f: &UploadedFile) -> String {
-        format!(
-            "{}/attachments/{}/{}",
-            self.config().frontend_url.trim_end_matches('/'),
-            f.storage_key,
-            url_encode(&f.file_name)
-        )
+        self.file_url(&f.storage_key, &f.file_name)
     }
 
     /// A second name for an upload's bytes, for a message to own: a hard link (a metadata
@@ -289,13 +292,7 @@ impl App {
         let Some(from) = self.attachment_path(&f.storage_key) else {
             return Ok(None);
         };
-        let key = secrets::random_alnum(32);
-        let to = self.attachment_path(&key).ok_or(AppError::NotFound)?;
-        if let Some(dir) = to.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(AppError::internal)?;
-        }
+        let (key, to) = self.new_file().await.map_err(AppError::internal)?;
         match tokio::fs::hard_link(&from, &to).await {
             Ok(()) => Ok(Some(StoredUpload {
                 key,

@@ -67,7 +67,7 @@ fn attachment_ids(actions: &[Action]) -> Vec<UploadId> {
 }
 
 /// The uploads a stored rule sends (its actions were checked when written).
-pub fn rule_files(rule: &AutomationRule) -> Vec<UploadId> {
+fn rule_files(rule: &AutomationRule) -> Vec<UploadId> {
     rules::parse_actions(&rule.actions)
         .map(|a| attachment_ids(&a))
         .unwrap_or_default()
@@ -83,22 +83,31 @@ impl App {
         Ok(store::list(&mut self.store().conn(), scope.account_id()).await?)
     }
 
-    /// The files of rules (what their `send_attachment` actions send), by upload id.
+    /// The files each rule's `send_attachment` actions send, in the order the rule names them
+    /// (one read for all the rules).
     pub async fn automation_rule_files(
         &self,
         scope: &Scope,
         rules: &[&AutomationRule],
-    ) -> AppResult<HashMap<UploadId, UploadedFile>> {
-        let mut ids: Vec<UploadId> = rules.iter().flat_map(|r| rule_files(r)).collect();
+    ) -> AppResult<HashMap<AutomationRuleId, Vec<UploadedFile>>> {
+        let wanted: Vec<(AutomationRuleId, Vec<UploadId>)> =
+            rules.iter().map(|r| (r.id, rule_files(r))).collect();
+        let mut ids: Vec<UploadId> = wanted.iter().flat_map(|(_, f)| f.iter().copied()).collect();
         ids.sort();
         ids.dedup();
-        Ok(
+        let found: HashMap<UploadId, UploadedFile> =
             uploads::uploads_by_ids(&mut self.store().conn(), scope.account_id(), &ids)
                 .await?
                 .into_iter()
                 .map(|f| (f.id, f))
-                .collect(),
-        )
+                .collect();
+        Ok(wanted
+            .into_iter()
+            .map(|(rule, ids)| {
+                let files = ids.iter().filter_map(|id| found.get(id).cloned()).collect();
+                (rule, files)
+            })
+            .collect())
     }
 
     pub async fn get_automation_rule(

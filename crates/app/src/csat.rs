@@ -173,16 +173,8 @@ impl App {
             content_attributes: Some(attrs),
             ..Default::default()
         };
-        messages::update_message(c, msg.id, &ch, now).await?;
-        self.record_event(
-            c,
-            conv,
-            "message_updated",
-            json!({ "message_id": msg.id }),
-            acting,
-            now,
-        )
-        .await?;
+        self.update_message_tx(c, conv, msg.id, &ch, acting, now)
+            .await?;
         let Some((rating, feedback_message)) = answer else {
             return Ok(None);
         };

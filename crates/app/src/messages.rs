@@ -289,12 +289,26 @@ impl App {
             content_attributes: Some(attrs),
             ..Default::default()
         };
-        messages::update_message(c, msg.id, &ch, now).await?;
+        self.update_message_tx(c, conv, msg.id, &ch, acting, now)
+            .await
+    }
+
+    /// Changes a message and records `message_updated`.
+    pub(crate) async fn update_message_tx(
+        &self,
+        c: &mut confab_store::Conn<'_>,
+        conv: &confab_domain::conversation::Conversation,
+        id: MessageId,
+        ch: &MessageChanges,
+        acting: &Acting,
+        now: confab_domain::Timestamp,
+    ) -> AppResult<()> {
+        messages::update_message(c, id, ch, now).await?;
         self.record_event(
             c,
             conv,
             "message_updated",
-            json!({ "message_id": msg.id }),
+            json!({ "message_id": id }),
             acting,
             now,
         )
@@ -359,17 +373,9 @@ impl App {
             content_attributes: Some(json!({ "deleted": true })),
             ..Default::default()
         };
-        messages::update_message(&mut c, msg.id, &ch, now).await?;
         let keys = messages::delete_attachments_of(&mut c, msg.id).await?;
-        self.record_event(
-            &mut c,
-            &conv,
-            "message_updated",
-            json!({ "message_id": msg.id }),
-            &Acting::of(scope),
-            now,
-        )
-        .await?;
+        self.update_message_tx(&mut c, &conv, msg.id, &ch, &Acting::of(scope), now)
+            .await?;
         let view = self.message_view(&mut c, &conv, msg.id).await?;
         tx.commit().await?;
         self.remove_files(&keys).await;

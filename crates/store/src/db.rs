@@ -106,26 +106,25 @@ impl Conn<'_> {
         };
         let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
         let values = values.0;
+        // On a reader, unless the statement writes (`None`: it goes to the writer below).
+        fn unless_it_writes<R>(
+            c: &rusqlite::Connection,
+            sql: &str,
+            values: &sea_query::Values,
+            f: &mut impl FnMut(&rusqlite::Connection, &str, &sea_query::Values) -> Result<R, StoreError>,
+        ) -> Result<Option<R>, StoreError> {
+            if sqlite::writes(c, sql)? {
+                Ok(None)
+            } else {
+                f(c, sql, values).map(Some)
+            }
+        }
         let read = if scan {
             let (pool, sql, values, mut f) = (db.clone(), sql.clone(), values.clone(), f.clone());
-            db.scan(move || {
-                pool.read(|c| {
-                    if sqlite::writes(c, &sql)? {
-                        Ok(None)
-                    } else {
-                        f(c, &sql, &values).map(Some)
-                    }
-                })
-            })
-            .await
+            db.scan(move || pool.read(|c| unless_it_writes(c, &sql, &values, &mut f)))
+                .await
         } else {
-            db.read(|c| {
-                if sqlite::writes(c, &sql)? {
-                    Ok(None)
-                } else {
-                    f(c, &sql, &values).map(Some)
-                }
-            })
+            db.read(|c| unless_it_writes(c, &sql, &values, &mut f))
         };
         Some(match read {
             Ok(Some(r)) => Ok(r),

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use confab_app::automation::{RuleInput, rule_files};
+use confab_app::automation::RuleInput;
+use confab_app::domain::AutomationRuleId;
 use confab_app::domain::automation::AutomationRule;
 use confab_app::domain::message::UploadedFile;
-use confab_app::domain::{AutomationRuleId, UploadId};
 use confab_app::{App, Scope};
 use serde_json::{Value, json};
 
@@ -28,10 +28,15 @@ pub fn router() -> Router<App> {
 }
 
 /// A rule as upstream renders it, with the files its `send_attachment` actions send.
-fn rule_json(app: &App, r: &AutomationRule, files: &HashMap<UploadId, UploadedFile>) -> Value {
-    let files: Vec<Value> = rule_files(r)
-        .iter()
-        .filter_map(|id| files.get(id))
+fn rule_json(
+    app: &App,
+    r: &AutomationRule,
+    files: &HashMap<AutomationRuleId, Vec<UploadedFile>>,
+) -> Value {
+    let files: Vec<Value> = files
+        .get(&r.id)
+        .into_iter()
+        .flatten()
         .map(|f| {
             json!({
                 "id": f.id,
