@@ -1,11 +1,22 @@
 //! The Application API's account endpoints.
 
 use confab_domain::account::Account;
+use confab_domain::snooze::AccountZone;
 use confab_store::accounts;
 
 use crate::error::AppResult;
 use crate::platform::AccountInput;
 use crate::{App, Scope};
+
+/// The account's time zone (`settings.timezone`, an IANA name; UTC when unset or unknown).
+pub fn account_zone(account: &Account) -> AccountZone {
+    account
+        .settings
+        .get("timezone")
+        .and_then(serde_json::Value::as_str)
+        .and_then(AccountZone::named)
+        .unwrap_or_default()
+}
 
 impl App {
     /// The caller's account.
@@ -23,6 +34,13 @@ impl App {
         };
         let mut ch = crate::platform::account_changes_for_update(&input)?;
         ch.features = None;
+        if let Some(patch) = &input.settings {
+            let mut settings = scope.account.settings.as_object().cloned().unwrap_or_default();
+            for (k, v) in patch {
+                settings.insert(k.clone(), v.clone());
+            }
+            ch.settings = Some(serde_json::Value::Object(settings));
+        }
         let mut tx = self.store().begin().await?;
         accounts::update_account(&mut tx.conn(), scope.account_id(), &ch, self.now()).await?;
         let account = accounts::get_account(&mut tx.conn(), scope.account_id()).await?;

@@ -1,6 +1,7 @@
 //! Assignment (agent, bot or team) and conversation labels, with their activity messages and
 //! events.
 
+use confab_domain::api_key::KeyScope;
 use confab_domain::account::AccountUser;
 use confab_domain::agent_bot::AgentBot;
 use confab_domain::conversation::{self as conv_rules, Conversation};
@@ -42,6 +43,12 @@ impl App {
         display_id: i64,
         input: &AssignmentInput,
     ) -> AppResult<Assigned> {
+        let field = if input.assignee_id.is_some() {
+            "assignee_id"
+        } else {
+            "team_id"
+        };
+        scope.require_key_scope(KeyScope::ConversationAssign, field)?;
         let account = scope.account_id();
         let acting = Acting::of(scope);
         let now = self.now();
@@ -149,6 +156,7 @@ impl App {
         scope: &Scope,
         display_id: i64,
     ) -> AppResult<Vec<String>> {
+        scope.require_key_scope(KeyScope::ConversationRead, "conversation")?;
         let mut c = self.store().conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
         Ok(conv.labels())
@@ -161,6 +169,7 @@ impl App {
         display_id: i64,
         titles: Vec<String>,
     ) -> AppResult<Vec<String>> {
+        scope.require_key_scope(KeyScope::ConversationUpdate, "labels")?;
         let titles = conv_rules::normalize_labels(titles);
         if let Some(bad) = titles
             .iter()

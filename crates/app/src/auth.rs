@@ -3,11 +3,12 @@
 
 use confab_domain::account::{Account, AccountUser};
 use confab_domain::agent_bot::AgentBot;
+use confab_domain::api_key::{ApiKey, KeyScope};
 use confab_domain::platform::PlatformApp;
 use confab_domain::user::User;
 use confab_domain::{AccountId, AccountStatus, AgentBotId, PlatformAppId, UserId};
 use confab_store::tokens::{self, OwnerKind};
-use confab_store::{accounts, agent_bots, platform, users};
+use confab_store::{accounts, agent_bots, api_keys, platform, users};
 
 use crate::App;
 use crate::error::{AppError, AppResult, messages};
@@ -19,13 +20,19 @@ pub enum Principal {
     User(User),
     AgentBot(AgentBot),
     PlatformApp(PlatformApp),
+    /// A service API key (not a person) of one account.
+    ServiceKey(ApiKey),
 }
+
+/// How a service key's secret starts; other tokens never do.
+pub const SERVICE_KEY_PREFIX: &str = "cfk_";
 
 /// The caller inside one account.
 #[derive(Debug, Clone)]
 pub enum Actor {
     User { user: User, membership: AccountUser },
     AgentBot(AgentBot),
+    ServiceKey(ApiKey),
 }
 
 /// An authorised request inside one account.
@@ -47,7 +54,48 @@ impl Scope {
     pub fn user(&self) -> Option<&User> {
         match &self.actor {
             Actor::User { user, .. } => Some(user),
-            Actor::AgentBot(_) => None,
+            Actor::AgentBot(_) | Actor::ServiceKey(_) => None,
+        }
+    }
+    /// The calling service key, if a key calls.
+    pub fn service_key(&self) -> Option<&ApiKey> {
+        match &self.actor {
+            Actor::ServiceKey(k) => Some(k),
+            _ => None,
+        }
+    }
+    /// Refuses a service key that lacks `scope`, naming the request's `field` that needs it.
+    /// People and bots are governed by their roles, not by scopes.
+    pub fn require_key_scope(&self, scope: KeyScope, field: &str) -> AppResult<()> {
+        match self.service_key() {
+            Some(k) if !k.allows(scope) => Err(AppError::MissingScope {
+                field: field.to_owned(),
+                scope: scope.as_str(),
+            }),
+            _ => Ok(()),
+        }
+    }
+    /// For endpoints open to people and service keys but not to bots: a key needs `scope`
+    /// (named after the request's `field`); answers the calling user, if a user calls.
+    pub fn require_user_or_key(&self, scope: KeyScope, field: &str) -> AppResult<Option<&User>> {
+        if self.service_key().is_some() {
+            self.require_key_scope(scope, field)?;
+            return Ok(None);
+        }
+        self.require_user().map(Some)
+    }
+    /// Refuses agent bots (Fernand's API takes people's tokens and service keys).
+    pub fn refuse_bots(&self) -> AppResult<()> {
+        match self.actor {
+            Actor::AgentBot(_) => Err(AppError::Forbidden(messages::BOT_NOT_ALLOWED)),
+            _ => Ok(()),
+        }
+    }
+    /// Refuses service keys: for endpoints that do not take them.
+    pub fn refuse_keys(&self) -> AppResult<()> {
+        match self.actor {
+            Actor::ServiceKey(_) => Err(AppError::KeyNotAllowed),
+            _ => Ok(()),
         }
     }
     /// Refuses anyone but an administrator (Pundit's denial, answered 401).
@@ -72,6 +120,7 @@ impl Scope {
     }
     /// Refuses agent bots on endpoints outside Chatwoot's bot allow-list.
     pub fn require_user(&self) -> AppResult<&User> {
+        self.refuse_keys()?;
         self.user()
             .ok_or(AppError::Forbidden(messages::BOT_NOT_ALLOWED))
     }
@@ -107,6 +156,13 @@ impl App {
         }
         let mut c = self.store().conn();
         let digest = self.secret().digest(token);
+        if token.starts_with(SERVICE_KEY_PREFIX) {
+            let key = api_keys::find_by_digest(&mut c, &digest)
+                .await?
+                .filter(|k| k.usable_at(self.now()))
+                .ok_or(AppError::InvalidToken)?;
+            return Ok(Principal::ServiceKey(key));
+        }
         // Users first: one joined statement for the common case.
         if let Some(user) = tokens::find_user_by_digest(&mut c, &digest).await? {
             return Ok(Principal::User(user));
@@ -163,6 +219,16 @@ impl App {
                     membership,
                 };
                 (account, actor)
+            }
+            Principal::ServiceKey(key) => {
+                // A key lives in one account; anywhere else it is no credential at all.
+                if key.account_id != account_id {
+                    return Err(AppError::InvalidToken);
+                }
+                let account = accounts::find_account(&mut c, account_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                (account, Actor::ServiceKey(key.clone()))
             }
             other => {
                 let account = accounts::find_account(&mut c, account_id)

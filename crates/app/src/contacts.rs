@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use confab_domain::api_key::KeyScope;
 use confab_domain::contact::{Contact, ContactInbox, ContactSort};
 use confab_domain::filter::{self, RawCondition};
 use confab_domain::inbox::Inbox;
@@ -199,7 +200,7 @@ impl App {
         scope: &Scope,
         listing: &ContactListing,
     ) -> AppResult<ContactPage> {
-        scope.require_user()?;
+        scope.require_user_or_key(KeyScope::ContactRead, "contact")?;
         let sort = match listing
             .sort
             .as_deref()
@@ -230,6 +231,7 @@ impl App {
             search: listing.q.as_deref(),
             filter: parsed.as_ref(),
             identified_only: parsed.is_none(),
+            email_only: false,
         };
         let mut c = self.store().conn();
         let (list, total) =
@@ -241,7 +243,7 @@ impl App {
     }
 
     pub async fn get_contact(&self, scope: &Scope, id: ContactId) -> AppResult<ContactDetail> {
-        scope.require_user()?;
+        scope.require_user_or_key(KeyScope::ContactRead, "contact")?;
         let mut c = self.store().conn();
         let contact = contacts::find_contact(&mut c, scope.account_id(), id)
             .await?
@@ -256,7 +258,7 @@ impl App {
         scope: &Scope,
         input: &ContactInput,
     ) -> AppResult<(ContactDetail, Option<(ContactInbox, Inbox)>)> {
-        scope.require_user()?;
+        scope.require_user_or_key(KeyScope::ContactWrite, "contact")?;
         let cc = clean(input)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -333,7 +335,7 @@ impl App {
         id: ContactId,
         input: &ContactInput,
     ) -> AppResult<ContactDetail> {
-        scope.require_user()?;
+        scope.require_user_or_key(KeyScope::ContactWrite, "contact")?;
         let cc = clean(input)?;
         let mut tx = self.store().begin().await?;
         let contact = contacts::find_contact(&mut tx.conn(), scope.account_id(), id)

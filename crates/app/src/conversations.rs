@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
+use confab_domain::api_key::KeyScope;
 use confab_domain::conversation::{
     AssigneeFilter, Conversation, ConversationSort, ConversationStatus, StatusFilter,
 };
 use confab_domain::filter::{self, RawCondition};
-use confab_domain::{ContactId, ConversationId, InboxId, TeamId, Timestamp, UserId};
+use confab_domain::{ContactId, ConversationId, InboxId, TeamId, UserId};
 use confab_store::conversations::{self, ConversationCounts, ConversationQuery, NewConversation};
 use confab_store::{Conn, accounts, agent_bots, contacts, inboxes, messages, teams};
 use serde_json::{Value, json};
@@ -54,7 +55,7 @@ pub struct ConversationInput {
     pub status: Option<String>,
     pub assignee_id: Option<UserId>,
     pub team_id: Option<TeamId>,
-    pub snoozed_until: Option<i64>,
+    pub snoozed_until: Option<crate::lifecycle::SnoozeInput>,
     pub additional_attributes: Option<Value>,
     pub custom_attributes: Option<Value>,
     /// The initial message's content, if any (`"message": {}` means none).
@@ -124,7 +125,9 @@ impl App {
         listing: &ConversationListing,
         with_page: bool,
     ) -> AppResult<ConversationPage> {
-        let me = scope.require_user()?.id;
+        let me = scope
+            .require_user_or_key(KeyScope::ConversationRead, "conversation")?
+            .map(|u| u.id);
         let parsed = match &listing.filter {
             Some(raw) => Some(self.parse_conversation_filter(scope, raw).await?),
             None => None,
@@ -152,12 +155,13 @@ impl App {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        // `q` ignores the status; a filter brings its own status conditions.
+        // `q` ignores the status; a filter brings its own status conditions, and only a
+        // filter that names a status can reach spam.
         let status = if q.is_some() || parsed.is_some() {
-            if parsed.is_some() || listing.status.as_deref() == Some("all") {
-                Some(StatusFilter::All)
+            if parsed.as_ref().is_some_and(|f| f.mentions("status")) {
+                Some(StatusFilter::Any)
             } else {
-                None
+                Some(StatusFilter::All)
             }
         } else {
             Some(StatusFilter::parse(listing.status.as_deref()))
@@ -175,7 +179,7 @@ impl App {
             unattended: listing.conversation_type.as_deref() == Some("unattended"),
             filter: parsed.as_ref(),
             assignee: AssigneeFilter::parse(listing.assignee_type.as_deref()),
-            me: Some(me),
+            me,
             sort: if parsed.is_some() {
                 ConversationSort::LastActivityDesc
             } else {
@@ -183,6 +187,7 @@ impl App {
             },
             page: listing.page.max(1),
             per_page: CONVERSATIONS_PER_PAGE,
+            after: None,
         };
         let now = self.now();
         let counts =
@@ -210,7 +215,9 @@ impl App {
         q: &str,
         page: u64,
     ) -> AppResult<(ConversationPage, HashMap<ConversationId, Vec<MessageView>>)> {
-        let me = scope.require_user()?.id;
+        let me = scope
+            .require_user_or_key(KeyScope::ConversationRead, "conversation")?
+            .map(|u| u.id);
         let q = q.trim();
         if q.is_empty() {
             return Err(AppError::Unprocessable(
@@ -223,9 +230,10 @@ impl App {
             status: Some(StatusFilter::All),
             visible_inboxes: visible.as_deref(),
             search: Some(q),
-            me: Some(me),
+            me,
             page: page.max(1),
             per_page: CONVERSATIONS_PER_PAGE,
+            after: None,
             ..Default::default()
         };
         let now = self.now();
@@ -272,6 +280,7 @@ impl App {
             contact: Some(contact),
             page: 1,
             per_page: 20,
+            after: None,
             ..Default::default()
         };
         let list =
@@ -285,6 +294,7 @@ impl App {
         scope: &Scope,
         display_id: i64,
     ) -> AppResult<ConversationView> {
+        scope.require_key_scope(KeyScope::ConversationRead, "conversation")?;
         let mut c = self.store().conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
         self.conversation_view(&mut c, scope, conv).await
@@ -313,7 +323,12 @@ impl App {
             }
         }
         let now = self.now();
-        let snoozed_until = input.snoozed_until.map(Timestamp::from_unix_seconds);
+        let snoozed_until = match (&input.snoozed_until, requested) {
+            (Some(at), Some(ConversationStatus::Snoozed)) => {
+                Some(self.snooze_time(scope, at, "snoozed_until")?)
+            }
+            _ => None,
+        };
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
         // The contact's identity in the inbox: by source id, or from contact + inbox.

@@ -15,6 +15,12 @@ pub enum AppError {
     /// Authenticated but not allowed; Chatwoot answers these with 401 and the message.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A service API key lacks the scope a field of the request needs (403, naming the field).
+    #[error("this API key lacks the {scope} permission needed for {field}")]
+    MissingScope { field: String, scope: &'static str },
+    /// A service API key on an endpoint that does not take keys (403).
+    #[error("this endpoint does not accept API keys")]
+    KeyNotAllowed,
     /// The record does not exist or is not visible to the caller.
     #[error("not found")]
     NotFound,

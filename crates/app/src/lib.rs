@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod agent_bots;
 pub mod agents;
+pub mod api_keys;
 pub mod assignment;
 pub mod attachments;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod csat;
 pub mod custom_attributes;
 pub mod custom_filters;
 pub mod error;
+pub mod fernand;
 mod event_subjects;
 pub mod inboxes;
 pub mod jobs;

@@ -2,12 +2,15 @@
 //! wake-ups; priority, mute, read state, custom attributes, assignment and labels. Every change
 //! is one transaction that also writes its activity message and records its events.
 
+use confab_domain::api_key::KeyScope;
 use confab_domain::agent_bot::AgentBot;
+use confab_domain::api_key::ApiKey;
 use confab_domain::conversation::{
     self as conv_rules, ActorKind, Conversation, ConversationStatus, Priority, ToggleDecision,
 };
 use confab_domain::message::{ContentType, Message, MessageStatus, MessageType, SenderType};
 use confab_domain::user::User;
+use confab_domain::snooze::{self, SnoozeError};
 use confab_domain::{ConversationId, Timestamp};
 use confab_store::contacts::{self, ContactChanges};
 use confab_store::conversations::{self, ConversationChanges};
@@ -38,6 +41,8 @@ pub(crate) struct Acting {
     pub kind: ActorKind,
     pub user: Option<User>,
     pub bot: Option<AgentBot>,
+    /// A service API key, named in activity texts and events.
+    pub key: Option<ApiKey>,
     /// An agent-role user (self-assigns when opening).
     pub is_agent_role: bool,
 }
@@ -49,12 +54,21 @@ impl Acting {
                 kind: ActorKind::Named(user.name.clone()),
                 user: Some(user.clone()),
                 bot: None,
+                key: None,
                 is_agent_role: !membership.role.is_admin(),
             },
             Actor::AgentBot(bot) => Self {
                 kind: ActorKind::Named(bot.name.clone()),
                 user: None,
                 bot: Some(bot.clone()),
+                key: None,
+                is_agent_role: false,
+            },
+            Actor::ServiceKey(key) => Self {
+                kind: ActorKind::Named(key.name.clone()),
+                user: None,
+                bot: None,
+                key: Some(key.clone()),
                 is_agent_role: false,
             },
         }
@@ -64,6 +78,7 @@ impl Acting {
             kind: ActorKind::System,
             user: None,
             bot: None,
+            key: None,
             is_agent_role: false,
         }
     }
@@ -73,6 +88,7 @@ impl Acting {
             kind: ActorKind::Automation,
             user: None,
             bot: None,
+            key: None,
             is_agent_role: false,
         }
     }
@@ -82,6 +98,7 @@ impl Acting {
             kind: ActorKind::Contact(contact.name.clone()),
             user: None,
             bot: None,
+            key: None,
             is_agent_role: false,
         }
     }
@@ -104,6 +121,9 @@ impl Acting {
         }
     }
     pub(crate) fn json(&self) -> Value {
+        if let Some(k) = &self.key {
+            return json!({ "type": "ApiKey", "id": k.id, "name": k.name });
+        }
         match (&self.user, &self.bot, &self.kind) {
             (Some(u), _, _) => json!({ "type": "User", "id": u.id }),
             (_, Some(b), _) => json!({ "type": "AgentBot", "id": b.id }),
@@ -146,6 +166,40 @@ impl NewMessageSpec {
         Self {
             message_type: MessageType::Activity,
             ..Self::outgoing(content)
+        }
+    }
+}
+
+/// A status change as a client asks for it.
+#[derive(Debug, Clone, Default)]
+pub struct StatusRequest {
+    pub status: Option<String>,
+    pub snoozed_until: Option<SnoozeInput>,
+    /// Whether a contact's reply wakes the snooze (default true, upstream's behaviour).
+    pub wake_on_reply: Option<bool>,
+    /// With `spam`: block the contact too.
+    pub block_contact: bool,
+}
+
+/// A snooze time as sent: a JSON number is Unix seconds; a string goes through the grammar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnoozeInput {
+    UnixSeconds(i64),
+    Text(String),
+}
+
+/// How a status change treats the snooze's reply policy and the contact.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StatusPolicy {
+    pub wake_on_reply: bool,
+    pub block_contact: bool,
+}
+
+impl Default for StatusPolicy {
+    fn default() -> Self {
+        Self {
+            wake_on_reply: true,
+            block_contact: false,
         }
     }
 }
@@ -304,12 +358,39 @@ impl App {
         acting: &Acting,
         now: Timestamp,
     ) -> AppResult<bool> {
+        self.set_status_policy_tx(
+            c,
+            conv,
+            to,
+            snoozed_until,
+            StatusPolicy::default(),
+            acting,
+            now,
+        )
+        .await
+    }
+
+    /// [`Self::set_status_tx`] with the snooze's reply policy, and, for spam, blocking the
+    /// contact.
+    #[expect(clippy::too_many_arguments, reason = "one transaction's whole context")]
+    pub(crate) async fn set_status_policy_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        to: ConversationStatus,
+        snoozed_until: Option<Timestamp>,
+        policy: StatusPolicy,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<bool> {
         let snooze = (to == ConversationStatus::Snoozed)
             .then_some(snoozed_until)
             .flatten();
         let mut ch = ConversationChanges {
             status: Some(to),
             snoozed_until: Some(snooze),
+            // The policy belongs to one snooze; any other status returns to the default.
+            snooze_wake_on_reply: Some(to != ConversationStatus::Snoozed || policy.wake_on_reply),
             ..Default::default()
         };
         if to == ConversationStatus::Resolved {
@@ -322,6 +403,18 @@ impl App {
                 jobs::cancel(c, &wake_key(conv.id)).await?;
             }
             _ => {}
+        }
+        if policy.block_contact {
+            contacts::update_contact(
+                c,
+                conv.contact_id,
+                &ContactChanges {
+                    blocked: Some(true),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
         }
         let status_changed = conv.status != to;
         if status_changed {
@@ -359,6 +452,17 @@ impl App {
             if to == ConversationStatus::Resolved {
                 self.send_csat_survey_tx(c, conv, acting, now).await?;
             }
+        } else if conv.status == ConversationStatus::Snoozed
+            && conv.snooze_wake_on_reply != policy.wake_on_reply
+            && conv.snoozed_until == snooze
+        {
+            let attrs = changed(
+                "snooze_wake_on_reply",
+                json!(conv.snooze_wake_on_reply),
+                json!(policy.wake_on_reply),
+            );
+            self.record_event(c, conv, "conversation_updated", attrs, acting, now)
+                .await?;
         } else if conv.snoozed_until != snooze {
             let attrs = changed(
                 "snoozed_until",
@@ -405,19 +509,59 @@ impl App {
         self.activity_tx(c, conv, text, acting, now).await
     }
 
-    /// `POST …/toggle_status` (§4.1).
+    /// A snooze time as a client sent it, in the account's time zone: Unix seconds, ISO 8601 or
+    /// a phrase of the snooze grammar ("5m", "tomorrow", "one week"…). 422 naming `field` when
+    /// it does not parse or is not in the future.
+    pub fn snooze_time(
+        &self,
+        scope: &Scope,
+        input: &SnoozeInput,
+        field: &str,
+    ) -> AppResult<Timestamp> {
+        let now = self.now();
+        let at = match input {
+            SnoozeInput::UnixSeconds(secs) => {
+                let at = Timestamp::from_unix_seconds(*secs);
+                if at <= now {
+                    Err(SnoozeError::InThePast)
+                } else {
+                    Ok(at)
+                }
+            }
+            SnoozeInput::Text(text) => {
+                snooze::parse_snooze(text, now, &crate::accounts::account_zone(&scope.account))
+            }
+        };
+        at.map_err(|e| AppError::invalid(field, &e.to_string()))
+    }
+
+    /// `POST …/toggle_status` (§4.1), with Confab's extensions: `spam` (optionally blocking the
+    /// contact), snooze phrases and the snooze's reply policy.
     pub async fn toggle_status(
         &self,
         scope: &Scope,
         display_id: i64,
-        status: Option<&str>,
-        snoozed_until: Option<i64>,
+        req: &StatusRequest,
     ) -> AppResult<ToggleOutcome> {
-        let requested = match status.map(str::trim).filter(|s| !s.is_empty()) {
+        scope.require_key_scope(KeyScope::ConversationStatus, "status")?;
+        let requested = match req.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| {
-                AppError::invalid("status", "must be one of open, resolved, pending, snoozed")
+                AppError::invalid(
+                    "status",
+                    "must be one of open, resolved, pending, snoozed, spam",
+                )
             })?),
+        };
+        let snoozed_until = match (&req.snoozed_until, requested) {
+            (Some(input), Some(ConversationStatus::Snoozed)) => {
+                Some(self.snooze_time(scope, input, "snoozed_until")?)
+            }
+            _ => None,
+        };
+        let policy = StatusPolicy {
+            wake_on_reply: req.wake_on_reply.unwrap_or(true),
+            block_contact: req.block_contact && requested == Some(ConversationStatus::Spam),
         };
         let acting = Acting::of(scope);
         let now = self.now();
@@ -441,12 +585,8 @@ impl App {
                 None
             }
             ToggleDecision::Set { status, explicit } => {
-                let until = if explicit {
-                    snoozed_until.map(Timestamp::from_unix_seconds)
-                } else {
-                    None
-                };
-                self.set_status_tx(&mut c, &conv, status, until, &acting, now)
+                let until = if explicit { snoozed_until } else { None };
+                self.set_status_policy_tx(&mut c, &conv, status, until, policy, &acting, now)
                     .await?;
                 Some(true)
             }
@@ -475,6 +615,7 @@ impl App {
         display_id: i64,
         priority: Option<&str>,
     ) -> AppResult<Conversation> {
+        scope.require_key_scope(KeyScope::ConversationUpdate, "priority")?;
         let wanted = Priority::parse_nullable(priority).map_err(|_| {
             AppError::invalid(
                 "priority",
@@ -656,6 +797,7 @@ impl App {
         display_id: i64,
         attrs: Value,
     ) -> AppResult<Value> {
+        scope.require_key_scope(KeyScope::ConversationUpdate, "custom_attributes")?;
         if !attrs.is_object() {
             return Err(AppError::invalid("custom_attributes", "must be an object"));
         }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use confab_domain::api_key::KeyScope;
 use confab_domain::conversation::{self as conv_rules, ActorKind, ConversationStatus};
 use confab_domain::message::{
     self as msg_rules, ContentType, MessageStatus, MessageType, SenderType,
@@ -94,7 +95,7 @@ impl App {
         before: Option<i64>,
         after: Option<i64>,
     ) -> AppResult<MessageList> {
-        scope.require_user()?;
+        scope.require_user_or_key(KeyScope::ConversationRead, "conversation")?;
         let mut c = self.store().conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
         let limit = match (before, after) {
@@ -125,6 +126,7 @@ impl App {
         display_id: i64,
         input: MessageInput,
     ) -> AppResult<MessageView> {
+        scope.require_key_scope(KeyScope::MessageCreate, "content")?;
         let message_type = match input.message_type.as_deref().map(str::trim) {
             None | Some("") => MessageType::Outgoing,
             Some(t) => MessageType::parse(t)
@@ -223,7 +225,8 @@ impl App {
     }
 
     /// An incoming message reopens a snoozed or resolved conversation (§4.2), unless the
-    /// contact is blocked; a bot inbox takes a resolved one back to pending.
+    /// contact is blocked or the snooze was set not to wake on a reply; a bot inbox takes a
+    /// resolved one back to pending; spam stays spam.
     pub(crate) async fn reopen_on_incoming(
         &self,
         c: &mut confab_store::Conn<'_>,
@@ -234,7 +237,12 @@ impl App {
         let conv = conversations::get_conversation(c, id).await?;
         let contact = contacts::get_contact(c, conv.account_id, conv.contact_id).await?;
         let has_bot = agent_bots::inbox_has_bot(c, conv.inbox_id).await?;
-        let Some(to) = conv_rules::reopen_on_incoming(conv.status, contact.blocked, has_bot) else {
+        let Some(to) = conv_rules::reopen_on_incoming(
+            conv.status,
+            conv.snooze_wake_on_reply,
+            contact.blocked,
+            has_bot,
+        ) else {
             return Ok(());
         };
         // Resolved conversations reopen in the contact's name; a snoozed one names the agent

@@ -30,6 +30,36 @@ pub struct AccountInput {
     pub limits: Option<Value>,
     pub custom_attributes: Option<Value>,
     pub auto_resolve_duration: Option<Option<i64>>,
+    /// Settings to merge into the stored ones (`timezone`, `auto_resolve_message`,
+    /// `auto_resolve_ignore_waiting`, `auto_resolve_pending`); only the account's own API.
+    pub settings: Option<serde_json::Map<String, Value>>,
+}
+
+/// Checks the account settings a client may write.
+fn check_settings(settings: &serde_json::Map<String, Value>, errors: &mut ValidationErrors) {
+    for (k, v) in settings {
+        match k.as_str() {
+            "timezone" => {
+                if !v
+                    .as_str()
+                    .is_some_and(|z| confab_domain::snooze::AccountZone::named(z).is_some())
+                {
+                    errors.add("timezone", "is not a known IANA time zone");
+                }
+            }
+            "auto_resolve_message" => {
+                if !(v.is_null() || v.as_str().is_some_and(|m| m.chars().count() <= 10_000)) {
+                    errors.add("auto_resolve_message", "must be a text of at most 10000 characters");
+                }
+            }
+            "auto_resolve_ignore_waiting" | "auto_resolve_pending" => {
+                if !v.is_boolean() {
+                    errors.add(k, "must be true or false");
+                }
+            }
+            _ => errors.add(k, "is not an account setting"),
+        }
+    }
 }
 
 /// Fields of a user, for create (name, email required) and update.
@@ -92,6 +122,9 @@ fn account_changes(input: &AccountInput, creating: bool) -> AppResult<AccountCha
         if v.as_ref().is_some_and(|v| !v.is_object()) {
             errors.add(field, "must be an object");
         }
+    }
+    if let Some(settings) = &input.settings {
+        check_settings(settings, &mut errors);
     }
     if let Some(Some(d)) = input.auto_resolve_duration
         && !(10..=1_439_856).contains(&d)

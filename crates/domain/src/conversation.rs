@@ -10,17 +10,25 @@ use crate::{
     Timestamp, UserId,
 };
 
-/// A conversation's status, with Chatwoot's integer codes.
+/// A conversation's status, with Chatwoot's integer codes. `Spam` (4) is Confab's extension
+/// (Fernand's SPAM): hidden from every default list and count, never reopened by a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConversationStatus {
     Open,
     Resolved,
     Pending,
     Snoozed,
+    Spam,
 }
 
 impl ConversationStatus {
-    pub const ALL: [Self; 4] = [Self::Open, Self::Resolved, Self::Pending, Self::Snoozed];
+    pub const ALL: [Self; 5] = [
+        Self::Open,
+        Self::Resolved,
+        Self::Pending,
+        Self::Snoozed,
+        Self::Spam,
+    ];
 
     pub fn code(self) -> i16 {
         match self {
@@ -28,6 +36,7 @@ impl ConversationStatus {
             Self::Resolved => 1,
             Self::Pending => 2,
             Self::Snoozed => 3,
+            Self::Spam => 4,
         }
     }
     pub fn from_code(code: i16) -> Self {
@@ -35,6 +44,7 @@ impl ConversationStatus {
             1 => Self::Resolved,
             2 => Self::Pending,
             3 => Self::Snoozed,
+            4 => Self::Spam,
             _ => Self::Open,
         }
     }
@@ -44,18 +54,40 @@ impl ConversationStatus {
             Self::Resolved => "resolved",
             Self::Pending => "pending",
             Self::Snoozed => "snoozed",
+            Self::Spam => "spam",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    /// What `toggle_status` without a `status` does: open and resolved swap, pending and
-    /// snoozed become open (`Conversation#toggle_status`).
+    /// What `toggle_status` without a `status` does: open and resolved swap, pending, snoozed
+    /// and spam become open (`Conversation#toggle_status`).
     pub fn toggled(self) -> Self {
         match self {
             Self::Open => Self::Resolved,
-            Self::Resolved | Self::Pending | Self::Snoozed => Self::Open,
+            Self::Resolved | Self::Pending | Self::Snoozed | Self::Spam => Self::Open,
+        }
+    }
+
+    /// Fernand's name of the status; Chatwoot's `pending` shows as `OPENED`.
+    pub fn fernand(self) -> &'static str {
+        match self {
+            Self::Open | Self::Pending => "OPENED",
+            Self::Resolved => "CLOSED",
+            Self::Snoozed => "SNOOZED",
+            Self::Spam => "SPAM",
+        }
+    }
+
+    /// The status a Fernand status name sets.
+    pub fn parse_fernand(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "OPENED" => Some(Self::Open),
+            "CLOSED" => Some(Self::Resolved),
+            "SNOOZED" => Some(Self::Snoozed),
+            "SPAM" => Some(Self::Spam),
+            _ => None,
         }
     }
 }
@@ -153,6 +185,8 @@ pub struct Conversation {
     pub identifier: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Whether a contact's message wakes the conversation while it is snoozed.
+    pub snooze_wake_on_reply: bool,
 }
 
 /// Chatwoot caps the unread count it shows at 10 (`unread_incoming_messages.last(10)`).
@@ -215,6 +249,7 @@ pub fn status_activity(actor: &ActorKind, status: ConversationStatus) -> Option<
             S::Resolved => format!("Conversation was marked resolved by {name}"),
             S::Pending => format!("Conversation was marked as pending by {name}"),
             S::Snoozed => format!("Conversation was snoozed by {name}"),
+            S::Spam => format!("Conversation was marked as spam by {name}"),
         }
     };
     match actor {
@@ -292,10 +327,12 @@ pub fn decide_toggle(
 }
 
 /// The status a new incoming message moves a conversation to (`Message#reopen_conversation`):
-/// none when the contact is blocked; snoozed opens; resolved opens, or goes pending when the
-/// inbox has an active bot; open and pending stay.
+/// none when the contact is blocked; snoozed opens unless the snooze was set not to wake on a
+/// reply; resolved opens, or goes pending when the inbox has an active bot; open, pending and
+/// spam stay.
 pub fn reopen_on_incoming(
     current: ConversationStatus,
+    wake_on_reply: bool,
     contact_blocked: bool,
     inbox_has_bot: bool,
 ) -> Option<ConversationStatus> {
@@ -303,10 +340,13 @@ pub fn reopen_on_incoming(
         return None;
     }
     match current {
-        ConversationStatus::Snoozed => Some(ConversationStatus::Open),
+        ConversationStatus::Snoozed if wake_on_reply => Some(ConversationStatus::Open),
         ConversationStatus::Resolved if inbox_has_bot => Some(ConversationStatus::Pending),
         ConversationStatus::Resolved => Some(ConversationStatus::Open),
-        ConversationStatus::Open | ConversationStatus::Pending => None,
+        ConversationStatus::Snoozed
+        | ConversationStatus::Open
+        | ConversationStatus::Pending
+        | ConversationStatus::Spam => None,
     }
 }
 
@@ -376,15 +416,20 @@ impl AssigneeFilter {
     }
 }
 
-/// The `status` parameter of the list: one status, or every status.
+/// The `status` parameter of the list: one status, or every status but spam.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
     One(ConversationStatus),
+    /// Every status except spam, which is only ever listed when asked for by name.
     All,
+    /// Every status, spam included: the caller's own conditions (a filter on `status`) decide.
+    Any,
+    /// Any of these statuses (Fernand's OPENED is open or pending).
+    Many(&'static [ConversationStatus]),
 }
 
 impl StatusFilter {
-    /// `open` by default; `all` means every status; unknown values fall back to open.
+    /// `open` by default; `all` means every status but spam; unknown values fall back to open.
     pub fn parse(s: Option<&str>) -> Self {
         match s.map(str::trim) {
             Some("all") => Self::All,
@@ -431,16 +476,49 @@ mod tests {
 
     #[test]
     fn incoming_messages_reopen_only_snoozed_and_resolved_of_unblocked_contacts() {
-        assert_eq!(reopen_on_incoming(S::Snoozed, false, false), Some(S::Open));
-        assert_eq!(reopen_on_incoming(S::Resolved, false, false), Some(S::Open));
         assert_eq!(
-            reopen_on_incoming(S::Resolved, false, true),
+            reopen_on_incoming(S::Snoozed, true, false, false),
+            Some(S::Open)
+        );
+        assert_eq!(
+            reopen_on_incoming(S::Resolved, true, false, false),
+            Some(S::Open)
+        );
+        assert_eq!(
+            reopen_on_incoming(S::Resolved, true, false, true),
             Some(S::Pending)
         );
-        assert_eq!(reopen_on_incoming(S::Open, false, false), None);
-        assert_eq!(reopen_on_incoming(S::Pending, false, false), None);
-        assert_eq!(reopen_on_incoming(S::Snoozed, true, false), None);
-        assert_eq!(reopen_on_incoming(S::Resolved, true, false), None);
+        assert_eq!(reopen_on_incoming(S::Open, true, false, false), None);
+        assert_eq!(reopen_on_incoming(S::Pending, true, false, false), None);
+        assert_eq!(reopen_on_incoming(S::Snoozed, true, true, false), None);
+        assert_eq!(reopen_on_incoming(S::Resolved, true, true, false), None);
+    }
+
+    #[test]
+    fn spam_and_snoozes_that_ignore_replies_stay_as_they_are() {
+        assert_eq!(reopen_on_incoming(S::Spam, true, false, false), None);
+        assert_eq!(reopen_on_incoming(S::Spam, true, false, true), None);
+        assert_eq!(reopen_on_incoming(S::Snoozed, false, false, false), None);
+        // The reply policy is about snoozes only: a resolved conversation still reopens.
+        assert_eq!(
+            reopen_on_incoming(S::Resolved, false, false, false),
+            Some(S::Open)
+        );
+    }
+
+    #[test]
+    fn fernand_status_names_map_onto_the_domain() {
+        assert_eq!(S::Open.fernand(), "OPENED");
+        assert_eq!(S::Pending.fernand(), "OPENED");
+        assert_eq!(S::Resolved.fernand(), "CLOSED");
+        assert_eq!(S::Snoozed.fernand(), "SNOOZED");
+        assert_eq!(S::Spam.fernand(), "SPAM");
+        for s in [S::Open, S::Resolved, S::Snoozed, S::Spam] {
+            assert_eq!(ConversationStatus::parse_fernand(s.fernand()), Some(s));
+        }
+        assert_eq!(ConversationStatus::parse_fernand("pending"), None);
+        assert_eq!(ConversationStatus::from_code(4), S::Spam);
+        assert_eq!(ConversationStatus::parse("spam"), Some(S::Spam));
     }
 
     #[test]

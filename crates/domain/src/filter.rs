@@ -218,9 +218,11 @@ pub fn parse_conversation(
             continue;
         }
         let codes: Option<Vec<String>> = match c.key.as_str() {
+            // "all" is every status but spam, as in the list's `status=all`.
             "status" if c.values.iter().any(|v| v == "all") => Some(
                 ConversationStatus::ALL
                     .iter()
+                    .filter(|s| **s != ConversationStatus::Spam)
                     .map(|s| s.code().to_string())
                     .collect(),
             ),
@@ -286,6 +288,13 @@ pub struct Condition {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Filter {
     pub groups: Vec<Vec<Condition>>,
+}
+
+impl Filter {
+    /// Whether any condition is on the attribute `key`.
+    pub fn mentions(&self, key: &str) -> bool {
+        self.groups.iter().flatten().any(|c| c.key == key)
+    }
 }
 
 /// Why a filter was refused; the texts are Chatwoot's (lib/custom_exceptions/custom_filter.rb).

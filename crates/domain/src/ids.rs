@@ -72,6 +72,8 @@ id_type!(
     CustomFilterId,
     /// A durable job.
     JobId,
+    /// A service API key of an account.
+    ApiKeyId,
     /// A contact's answer to a CSAT survey.
     CsatResponseId,
     /// An account webhook.

@@ -9,6 +9,7 @@ extern crate self as confab_domain;
 
 pub mod account;
 pub mod agent_bot;
+pub mod api_key;
 pub mod automation;
 pub mod contact;
 pub mod conversation;
@@ -20,6 +21,7 @@ pub mod ids;
 pub mod inbox;
 pub mod message;
 pub mod platform;
+pub mod snooze;
 pub mod team;
 pub mod time;
 pub mod user;

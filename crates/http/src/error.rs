@@ -51,6 +51,20 @@ impl ApiError {
                     json!({ "error": "Invalid Access Token" }),
                 ),
                 AppError::Forbidden(msg) => (StatusCode::UNAUTHORIZED, json!({ "error": msg })),
+                AppError::MissingScope { field, scope } => {
+                    let text = AppError::MissingScope {
+                        field: field.clone(),
+                        scope,
+                    }
+                    .to_string();
+                    (
+                        StatusCode::FORBIDDEN,
+                        json!({ "error": text, "field": field, "required_scope": scope }),
+                    )
+                }
+                e @ AppError::KeyNotAllowed => {
+                    (StatusCode::FORBIDDEN, json!({ "error": e.to_string() }))
+                }
                 AppError::NotFound => (StatusCode::NOT_FOUND, not_found),
                 AppError::Invalid(v) => (
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -82,13 +82,42 @@ impl FromRequestParts<App> for Scoped {
     }
 }
 
-/// The caller inside the account of the path, users and agent bots alike.
+/// The caller inside the account of the path, users and agent bots alike (service keys are
+/// refused: the endpoints that take them use [`KeyOrBotScoped`]).
 pub struct BotScoped(pub Scope);
 
 impl FromRequestParts<App> for BotScoped {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        Ok(BotScoped(scope_of(parts, app).await?))
+        let scope = scope_of(parts, app).await?;
+        scope.refuse_keys()?;
+        Ok(BotScoped(scope))
+    }
+}
+
+/// [`BotScoped`] that also takes service keys. Every use case behind such an endpoint checks
+/// the key's scope for each field it touches.
+pub struct KeyOrBotScoped(pub Scope);
+
+impl FromRequestParts<App> for KeyOrBotScoped {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        Ok(KeyOrBotScoped(scope_of(parts, app).await?))
+    }
+}
+
+/// [`Scoped`] that also takes service keys (agent bots are still refused). Every use case
+/// behind such an endpoint checks the key's scope for each field it touches.
+pub struct KeyOrUserScoped(pub Scope);
+
+impl FromRequestParts<App> for KeyOrUserScoped {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let scope = scope_of(parts, app).await?;
+        if scope.service_key().is_none() {
+            scope.require_user()?;
+        }
+        Ok(KeyOrUserScoped(scope))
     }
 }
 
@@ -358,6 +387,24 @@ impl Fields {
             Some(v) => parse_id(v)
                 .map(|i| Some(vec![i]))
                 .ok_or_else(|| ApiError::field(key, "must be a list of integers")),
+        }
+    }
+
+    /// A list of strings (a single string is a list of one). Absent or null is `None`.
+    pub fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, ApiError> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(vec![s.clone()])),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| ApiError::field(key, "must be a list of strings"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(_) => Err(ApiError::field(key, "must be a list of strings")),
         }
     }
 

@@ -6,6 +6,7 @@ pub mod chatwoot;
 pub mod conversation_views;
 pub mod error;
 pub mod extract;
+mod fernand;
 pub mod platform;
 pub mod public;
 pub mod views;
@@ -38,6 +39,7 @@ pub fn install(app: &App) {
 pub fn router(app: App) -> Router {
     Router::new()
         .merge(chatwoot::router())
+        .merge(fernand::router())
         .merge(platform::router())
         .merge(public::router())
         .merge(cable::router())

@@ -181,6 +181,8 @@ pub struct ContactQuery<'a> {
     pub filter: Option<&'a Filter>,
     /// Only contacts with an email, phone number or identifier (Chatwoot's "resolved" contacts).
     pub identified_only: bool,
+    /// `search` looks at the email only (Fernand's search for a text with `@`).
+    pub email_only: bool,
 }
 
 fn base(account: AccountId, q: &ContactQuery<'_>, now: Timestamp) -> SelectStatement {
@@ -210,7 +212,12 @@ fn base(account: AccountId, q: &ContactQuery<'_>, now: Timestamp) -> SelectState
     if let Some(s) = q.search.map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", like_escape(&s.to_lowercase()));
         let mut any = Cond::any();
-        for col in ["name", "email", "phone_number", "identifier"] {
+        let columns: &[&'static str] = if q.email_only {
+            &["email"]
+        } else {
+            &["name", "email", "phone_number", "identifier"]
+        };
+        for &col in columns {
             any = any.add(
                 Func::lower(Expr::col(("contacts", col)))
                     .like(sea_query::LikeExpr::new(pattern.clone()).escape('\\')),

@@ -18,7 +18,7 @@ use crate::db::{Changes, insert_into, json};
 use crate::{Conn, StoreError, filter_sql, search};
 
 /// The columns of `Conversation`, in its field order.
-pub const COLUMNS: [&str; 28] = [
+pub const COLUMNS: [&str; 29] = [
     "id",
     "account_id",
     "display_id",
@@ -47,6 +47,7 @@ pub const COLUMNS: [&str; 28] = [
     "identifier",
     "created_at",
     "updated_at",
+    "snooze_wake_on_reply",
 ];
 
 fn select() -> SelectStatement {
@@ -254,6 +255,7 @@ pub struct ConversationChanges {
     pub additional_attributes: Option<Value>,
     pub custom_attributes: Option<Value>,
     pub cached_label_list: Option<String>,
+    pub snooze_wake_on_reply: Option<bool>,
     /// Add one to `unread_count` (an incoming message) instead of setting it.
     pub increment_unread: bool,
 }
@@ -291,7 +293,8 @@ impl ConversationChanges {
             )
             .opt_json("additional_attributes", self.additional_attributes.as_ref())
             .opt_json("custom_attributes", self.custom_attributes.as_ref())
-            .opt("cached_label_list", self.cached_label_list.clone());
+            .opt("cached_label_list", self.cached_label_list.clone())
+            .opt("snooze_wake_on_reply", self.snooze_wake_on_reply);
         let mut stmt = ch.update("conversations", id.get(), now);
         if self.increment_unread {
             stmt.value(
@@ -361,6 +364,85 @@ pub struct ConversationQuery<'a> {
     pub sort: ConversationSort,
     pub page: u64,
     pub per_page: u64,
+    /// Keyset paging: only rows after this position in `sort` order (then `page` stays 1).
+    pub after: Option<Keyset>,
+}
+
+/// A position in a sort order: the sort key of the last row seen (`None` where that key is
+/// NULL), the tie-breaking key, and the id. Which columns they are depends on the sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    pub key: Option<i64>,
+    pub tie: i64,
+    pub id: i64,
+}
+
+impl Keyset {
+    /// The position of `conv` in `sort` order.
+    pub fn of(conv: &Conversation, sort: ConversationSort) -> Self {
+        use ConversationSort as S;
+        let (key, tie) = match sort {
+            S::LastActivityDesc | S::LastActivityAsc => (
+                Some(conv.last_activity_at.as_micros()),
+                conv.last_activity_at.as_micros(),
+            ),
+            S::CreatedAsc | S::CreatedDesc => {
+                (Some(conv.created_at.as_micros()), conv.created_at.as_micros())
+            }
+            S::PriorityAsc | S::PriorityDesc => (
+                conv.priority_code.map(i64::from),
+                conv.last_activity_at.as_micros(),
+            ),
+            S::WaitingSinceAsc | S::WaitingSinceDesc => (
+                conv.waiting_since.map(Timestamp::as_micros),
+                conv.created_at.as_micros(),
+            ),
+        };
+        Self {
+            key,
+            tie,
+            id: conv.id.get(),
+        }
+    }
+}
+
+/// The rows after `k` in `sort` order: the same ORDER BY as the list, NULL keys last.
+fn after_condition(sort: ConversationSort, k: &Keyset) -> Cond {
+    use ConversationSort as S;
+    let col = |name: &'static str| Expr::col(("conversations", name));
+    // (tie, id) beyond (k.tie, k.id) in the tie's direction.
+    let beyond = |tie: &'static str, asc: bool| -> Cond {
+        let (tie_past, id_past) = if asc {
+            (col(tie).gt(k.tie), col("id").gt(k.id))
+        } else {
+            (col(tie).lt(k.tie), col("id").lt(k.id))
+        };
+        Cond::any()
+            .add(tie_past)
+            .add(Cond::all().add(col(tie).eq(k.tie)).add(id_past))
+    };
+    // A nullable sort key ordered NULLS LAST, then (tie, id).
+    let nullable = |key: &'static str, key_asc: bool, tie: &'static str, tie_asc: bool| -> Cond {
+        match k.key {
+            None => Cond::all()
+                .add(col(key).is_null())
+                .add(beyond(tie, tie_asc)),
+            Some(v) => Cond::any()
+                .add(if key_asc { col(key).gt(v) } else { col(key).lt(v) })
+                .add(col(key).is_null())
+                .add(Cond::all().add(col(key).eq(v)).add(beyond(tie, tie_asc))),
+        }
+    };
+    match sort {
+        S::LastActivityDesc => beyond("last_activity_at", false),
+        S::LastActivityAsc => beyond("last_activity_at", true),
+        S::CreatedAsc => beyond("created_at", true),
+        S::CreatedDesc => beyond("created_at", false),
+        S::PriorityAsc => nullable("priority", true, "last_activity_at", false),
+        S::PriorityDesc => nullable("priority", false, "last_activity_at", false),
+        S::WaitingSinceAsc => nullable("waiting_since", true, "created_at", true),
+        S::WaitingSinceDesc => nullable("waiting_since", false, "created_at", true),
+    }
 }
 
 impl ConversationQuery<'_> {
@@ -435,8 +517,18 @@ fn narrow_by_place(
     q: &ConversationQuery<'_>,
 ) {
     stmt.and_where(Expr::col((table, "account_id")).eq(account.get()));
-    if let Some(StatusFilter::One(s)) = q.status {
-        stmt.and_where(Expr::col((table, "status")).eq(s.code()));
+    match q.status {
+        Some(StatusFilter::One(s)) => {
+            stmt.and_where(Expr::col((table, "status")).eq(s.code()));
+        }
+        // Spam is listed and counted only when asked for by name.
+        Some(StatusFilter::All) | None => {
+            stmt.and_where(Expr::col((table, "status")).ne(ConversationStatus::Spam.code()));
+        }
+        Some(StatusFilter::Any) => {}
+        Some(StatusFilter::Many(list)) => {
+            stmt.and_where(Expr::col((table, "status")).is_in(list.iter().map(|s| s.code())));
+        }
     }
     if let Some(inboxes) = q.visible_inboxes {
         stmt.and_where(Expr::col((table, "inbox_id")).is_in(inboxes.iter().map(|i| i.get())));
@@ -610,6 +702,9 @@ pub async fn list_conversations(
                 .order_by(col("created_at"), Order::Asc)
                 .order_by(col("id"), Order::Asc);
         }
+    }
+    if let Some(k) = &q.after {
+        stmt.cond_where(after_condition(q.sort, k));
     }
     stmt.limit(q.per_page)
         .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod agent_bots;
+pub mod api_keys;
 pub mod automation_rules;
 pub mod contacts;
 pub mod conversations;

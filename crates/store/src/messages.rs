@@ -494,6 +494,42 @@ pub async fn last_incoming_times(
         .collect())
 }
 
+/// The content of each conversation's first incoming or outgoing message (what a subject is
+/// derived from), for some conversations.
+pub async fn first_contents(
+    c: &mut Conn<'_>,
+    conversations: &[ConversationId],
+) -> Result<Vec<(ConversationId, Option<String>)>, StoreError> {
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
+    struct Row {
+        conversation_id: ConversationId,
+        content: Option<String>,
+    }
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let firsts = Query::select()
+        .expr(Func::min(Expr::col("id")))
+        .from("messages")
+        .and_where(Expr::col("conversation_id").is_in(conversations.iter().map(|i| i.get())))
+        .and_where(Expr::col("message_type").is_in([
+            MessageType::Incoming.code(),
+            MessageType::Outgoing.code(),
+        ]))
+        .group_by_col("conversation_id")
+        .to_owned();
+    let stmt = Query::select()
+        .columns(["conversation_id", "content"])
+        .from("messages")
+        .and_where(Expr::col("id").in_subquery(firsts))
+        .to_owned();
+    Ok(c.fetch_all::<Row>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| (r.conversation_id, r.content))
+        .collect())
+}
+
 /// `messages.content_type = <code>` written as a literal, so both engines can prove a partial
 /// index on the content type (the CSAT ones) applies; a bound parameter would not.
 pub(crate) fn content_type_is(ct: ContentType) -> sea_query::Expr {

@@ -39,6 +39,7 @@ fn conversation() -> Conversation {
         identifier: None,
         created_at: t,
         updated_at: t,
+        snooze_wake_on_reply: true,
     }
 }
 

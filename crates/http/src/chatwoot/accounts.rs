@@ -5,10 +5,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use confab_app::App;
 use confab_app::platform::AccountInput;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::ApiResult;
-use crate::extract::{Body, Scoped};
+use crate::extract::{Body, Fields, Scoped};
 use crate::views;
 
 pub fn router() -> Router<App> {
@@ -16,6 +16,26 @@ pub fn router() -> Router<App> {
         "/api/v1/accounts/{account_id}",
         get(show).patch(update).put(update),
     )
+}
+
+/// The settings of the body, as sent: at the top level (upstream's style) or under `settings`.
+fn settings(f: &Fields) -> Option<Map<String, Value>> {
+    const KEYS: [&str; 4] = [
+        "timezone",
+        "auto_resolve_message",
+        "auto_resolve_ignore_waiting",
+        "auto_resolve_pending",
+    ];
+    let mut out = match f.value("settings") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    for k in KEYS {
+        if let Some(v) = f.value(k) {
+            out.insert(k.to_owned(), v.clone());
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 async fn show(State(app): State<App>, Scoped(scope): Scoped) -> Json<Value> {
@@ -34,7 +54,12 @@ async fn update(
         domain: f.nullable_string("domain")?,
         support_email: f.nullable_string("support_email")?,
         custom_attributes: f.object("custom_attributes")?,
-        auto_resolve_duration: f.integer("auto_resolve_duration")?,
+        // `auto_resolve_after` is upstream's newer name for the same number of minutes.
+        auto_resolve_duration: match f.integer("auto_resolve_after")? {
+            Some(v) => Some(v),
+            None => f.integer("auto_resolve_duration")?,
+        },
+        settings: settings(&f),
         ..Default::default()
     };
     Ok(Json(views::account(

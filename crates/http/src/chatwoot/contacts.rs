@@ -13,7 +13,7 @@ use confab_app::domain::{ContactId, InboxId};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Fields, Ids, Params, Scoped, page_param};
+use crate::extract::{Body, Fields, Ids, KeyOrUserScoped, Params, Scoped, page_param};
 use crate::views;
 
 pub fn router() -> Router<App> {
@@ -64,7 +64,7 @@ fn page_body(params: &HashMap<String, String>, page: &ContactPage) -> Json<Value
 
 async fn list(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Params(params): Params,
 ) -> ApiResult<Json<Value>> {
     let listing = ContactListing {
@@ -80,7 +80,7 @@ async fn list(
 
 async fn search(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Params(params): Params,
 ) -> ApiResult<Json<Value>> {
     let q = params
@@ -106,7 +106,7 @@ async fn search(
 
 async fn filter(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Params(mut params): Params,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
@@ -156,7 +156,7 @@ fn input(body: &Fields) -> ApiResult<ContactInput> {
 
 async fn create(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     let (detail, created) = app.create_contact(&scope, &input(&body)?).await?;
@@ -173,7 +173,7 @@ async fn create(
 
 async fn show(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Params(params): Params,
 ) -> ApiResult<Json<Value>> {
@@ -185,7 +185,7 @@ async fn show(
 
 async fn update(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {

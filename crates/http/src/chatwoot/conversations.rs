@@ -9,12 +9,16 @@ use confab_app::App;
 use confab_app::assignment::{Assigned, AssignmentInput};
 use confab_app::conversations::{ConversationInput, ConversationListing, ConversationPage};
 use confab_app::domain::filter::RawCondition;
+use confab_app::lifecycle::{SnoozeInput, StatusRequest};
 use confab_app::domain::{ContactId, InboxId, TeamId, UserId};
 use serde_json::{Value, json};
 
 use crate::conversation_views as cv;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, BotScoped, Fields, Ids, Params, QueryPairs, Scoped, page_param};
+use crate::extract::{
+    Body, BotScoped, Fields, Ids, KeyOrBotScoped, KeyOrUserScoped, Params, QueryPairs, Scoped,
+    page_param,
+};
 
 const BASE: &str = "/api/v1/accounts/{account_id}/conversations";
 
@@ -91,7 +95,7 @@ fn counts3(page: &ConversationPage) -> Value {
 
 async fn list(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     params: Params,
     pairs: QueryPairs,
 ) -> ApiResult<Json<Value>> {
@@ -105,7 +109,7 @@ async fn list(
 
 async fn meta(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     params: Params,
     pairs: QueryPairs,
 ) -> ApiResult<Json<Value>> {
@@ -117,7 +121,7 @@ async fn meta(
 
 async fn search(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Params(params): Params,
 ) -> ApiResult<Json<Value>> {
     let q = params.get("q").cloned().unwrap_or_default();
@@ -140,7 +144,7 @@ async fn search(
 
 async fn filter(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Params(params): Params,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
@@ -193,7 +197,7 @@ fn conversation_input(body: &Fields) -> ApiResult<ConversationInput> {
         status: f.string("status")?,
         assignee_id: f.id("assignee_id")?.filter(|id| *id > 0).map(UserId),
         team_id: f.id("team_id")?.filter(|id| *id > 0).map(TeamId),
-        snoozed_until: f.integer("snoozed_until")?.flatten(),
+        snoozed_until: snooze_input(&f, "snoozed_until")?,
         additional_attributes: f.object("additional_attributes")?,
         custom_attributes: f.object("custom_attributes")?,
         message: message.0,
@@ -214,7 +218,7 @@ async fn create(
 
 async fn show(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, id)): Ids<(i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     let v = app.get_conversation(&scope, id).await?;
@@ -223,7 +227,7 @@ async fn show(
 
 async fn update(
     State(app): State<App>,
-    BotScoped(scope): BotScoped,
+    KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
@@ -248,34 +252,44 @@ async fn destroy(
     Ok(StatusCode::OK)
 }
 
+/// A snooze time: a number is Unix seconds (upstream's format), a string goes through the snooze
+/// grammar (which also reads digits as Unix seconds); null or blank is none.
+pub(crate) fn snooze_input(body: &Fields, key: &str) -> ApiResult<Option<SnoozeInput>> {
+    match body.value(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(SnoozeInput::Text(s.clone()))),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .map(|secs| Some(SnoozeInput::UnixSeconds(secs)))
+            .ok_or_else(|| ApiError::field(key, "must be a Unix timestamp or a snooze phrase")),
+        Some(_) => Err(ApiError::field(
+            key,
+            "must be a Unix timestamp or a snooze phrase",
+        )),
+    }
+}
+
 async fn toggle_status(
     State(app): State<App>,
-    BotScoped(scope): BotScoped,
+    KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let status = body.nullable_string("status")?.flatten();
-    let until = match body.value("snoozed_until") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(v) => Some(
-            v.as_i64()
-                .or_else(|| v.as_f64().map(|f| f as i64))
-                .or_else(|| v.as_str().and_then(|s| s.trim().parse::<i64>().ok()))
-                .ok_or_else(|| {
-                    ApiError::field("snoozed_until", "must be a Unix timestamp in seconds")
-                })?,
-        ),
+    let req = StatusRequest {
+        status: body.nullable_string("status")?.flatten(),
+        snoozed_until: snooze_input(&body, "snoozed_until")?,
+        wake_on_reply: body.bool("wake_on_reply")?,
+        block_contact: body.bool("block_contact")?.unwrap_or(false),
     };
-    let o = app
-        .toggle_status(&scope, id, status.as_deref(), until)
-        .await?;
+    let o = app.toggle_status(&scope, id, &req).await?;
     Ok(Json(cv::toggle(&o)))
 }
 
 async fn toggle_priority(
     State(app): State<App>,
-    BotScoped(scope): BotScoped,
+    KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<StatusCode> {
@@ -322,7 +336,7 @@ async fn update_last_seen(
 
 async fn custom_attributes(
     State(app): State<App>,
-    BotScoped(scope): BotScoped,
+    KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
@@ -390,7 +404,7 @@ async fn attachments(
 
 async fn labels(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, id)): Ids<(i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     let list = app.conversation_labels(&scope, id).await?;
@@ -399,7 +413,7 @@ async fn labels(
 
 async fn set_labels(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
@@ -421,7 +435,7 @@ async fn set_labels(
 
 async fn assign(
     State(app): State<App>,
-    BotScoped(scope): BotScoped,
+    KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::conversation_views as cv;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, BotScoped, Fields, Ids, Params, Scoped};
+use crate::extract::{Body, Fields, Ids, KeyOrBotScoped, KeyOrUserScoped, Params, Scoped};
 
 const BASE: &str = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages";
 
@@ -34,7 +34,7 @@ pub fn router() -> Router<App> {
 
 async fn list(
     State(app): State<App>,
-    Scoped(scope): Scoped,
+    KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, conv)): Ids<(i64, i64)>,
     Params(params): Params,
 ) -> ApiResult<Json<Value>> {
@@ -206,7 +206,7 @@ fn message_input(b: MessageBody) -> ApiResult<MessageInput> {
 
 async fn create(
     State(app): State<App>,
-    BotScoped(scope): BotScoped,
+    KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, conv)): Ids<(i64, i64)>,
     body: MessageBody,
 ) -> ApiResult<Json<Value>> {

@@ -3,10 +3,12 @@
 mod accounts;
 mod agent_bots;
 mod agents;
+mod api_keys;
 mod auth;
 mod automation_rules;
 mod contacts;
 mod conversations;
+pub(crate) use conversations::snooze_input;
 mod csat_survey_responses;
 mod custom_attribute_definitions;
 mod custom_filters;
@@ -30,6 +32,7 @@ pub fn router() -> Router<App> {
         .merge(profile::router())
         .merge(accounts::router())
         .merge(agents::router())
+        .merge(api_keys::router())
         .merge(inboxes::router())
         .merge(agent_bots::router())
         .merge(automation_rules::router())

@@ -79,6 +79,7 @@ fn account_input(f: &Fields) -> OuterResult<AccountInput> {
         limits: f.object("limits")?,
         custom_attributes: f.object("custom_attributes")?,
         auto_resolve_duration: f.integer("auto_resolve_duration")?,
+        settings: None,
     })
 }
 

@@ -315,7 +315,14 @@ async fn nothing_is_lost_when_the_server_stops_between_commit_and_delivery() {
         .await
         .unwrap();
     headless
-        .toggle_status(&scope, id, Some("resolved"), None)
+        .toggle_status(
+            &scope,
+            id,
+            &confab_app::lifecycle::StatusRequest {
+                status: Some("resolved".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(headless.run_outbox().await.unwrap(), 0);
