@@ -35,7 +35,12 @@ impl App {
         let mut ch = crate::platform::account_changes_for_update(&input)?;
         ch.features = None;
         if let Some(patch) = &input.settings {
-            let mut settings = scope.account.settings.as_object().cloned().unwrap_or_default();
+            let mut settings = scope
+                .account
+                .settings
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             for (k, v) in patch {
                 settings.insert(k.clone(), v.clone());
             }

@@ -1,9 +1,9 @@
 //! Assignment (agent, bot or team) and conversation labels, with their activity messages and
 //! events.
 
-use confab_domain::api_key::KeyScope;
 use confab_domain::account::AccountUser;
 use confab_domain::agent_bot::AgentBot;
+use confab_domain::api_key::KeyScope;
 use confab_domain::conversation::{self as conv_rules, Conversation};
 use confab_domain::team::Team;
 use confab_domain::user::User;

@@ -287,10 +287,14 @@ impl App {
         all_labels: &[confab_domain::team::Label],
     ) -> AppResult<Vec<FernandConversation>> {
         let ids: Vec<ConversationId> = rows.iter().map(|r| r.id).collect();
-        let firsts: HashMap<ConversationId, Option<String>> =
-            messages::first_contents(c, &ids).await?.into_iter().collect();
-        let last_in: HashMap<ConversationId, Timestamp> =
-            messages::last_incoming_times(c, &ids).await?.into_iter().collect();
+        let firsts: HashMap<ConversationId, Option<String>> = messages::first_contents(c, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        let last_in: HashMap<ConversationId, Timestamp> = messages::last_incoming_times(c, &ids)
+            .await?
+            .into_iter()
+            .collect();
         let label_ids: HashMap<&str, LabelId> = all_labels
             .iter()
             .map(|l| (l.title.as_str(), l.id))
@@ -358,7 +362,11 @@ impl App {
         scope.refuse_bots()?;
         // Permissions first: a refused field changes nothing.
         let gates = [
-            (patch.status.is_some(), KeyScope::ConversationStatus, "status"),
+            (
+                patch.status.is_some(),
+                KeyScope::ConversationStatus,
+                "status",
+            ),
             (
                 patch.snooze_until.is_some(),
                 KeyScope::ConversationStatus,
@@ -374,13 +382,21 @@ impl App {
                 KeyScope::ConversationStatus,
                 "block_contact",
             ),
-            (patch.agent_id.is_some(), KeyScope::ConversationAssign, "agent_id"),
+            (
+                patch.agent_id.is_some(),
+                KeyScope::ConversationAssign,
+                "agent_id",
+            ),
             (
                 patch.agent_email.is_some(),
                 KeyScope::ConversationAssign,
                 "agent_email",
             ),
-            (patch.subject.is_some(), KeyScope::ConversationUpdate, "subject"),
+            (
+                patch.subject.is_some(),
+                KeyScope::ConversationUpdate,
+                "subject",
+            ),
             (
                 patch.contact_id.is_some(),
                 KeyScope::ConversationUpdate,
@@ -496,11 +512,7 @@ impl App {
                     ..Default::default()
                 };
                 conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
-                let diff = changed(
-                    "subject",
-                    previous.unwrap_or(Value::Null),
-                    json!(subject),
-                );
+                let diff = changed("subject", previous.unwrap_or(Value::Null), json!(subject));
                 self.record_event(&mut c, &cur, "conversation_updated", diff, &acting, now)
                     .await?;
             }
@@ -555,7 +567,8 @@ impl App {
         let ids: Vec<confab_domain::MessageId> = rows.iter().map(|m| m.id).collect();
         let mut files = messages::attachments_of(&mut c, &ids).await?;
         for m in rows {
-            let (mine, rest): (Vec<_>, Vec<_>) = files.into_iter().partition(|a| a.message_id == m.id);
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                files.into_iter().partition(|a| a.message_id == m.id);
             files = rest;
             items.push(TimelineItem {
                 message: m,
@@ -600,7 +613,11 @@ impl App {
 
 /// A subject from a first message: its first line, at most 250 characters.
 fn derive_subject(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     line.chars().take(DERIVED_SUBJECT_MAX).collect()
 }
 

@@ -35,6 +35,9 @@ pub struct InboxInput {
     pub webhook_url: Option<Option<String>>,
     pub hmac_mandatory: Option<bool>,
     pub channel_additional_attributes: Option<Value>,
+    pub auto_resolve_after: Option<Option<i64>>,
+    pub auto_resolve_pending: Option<Option<bool>>,
+    pub auto_resolve_message: Option<Option<String>>,
 }
 
 fn settings(
@@ -80,6 +83,25 @@ fn settings(
     {
         errors.add("agent_reply_time_window", "must be greater than 0");
     }
+    if let Some(Some(m)) = input.auto_resolve_after
+        && !(m == 0 || (10..=1_439_856).contains(&m))
+    {
+        errors.add(
+            "auto_resolve_after",
+            "must be 0 (off), null (the account's setting) or between 10 and 1439856 minutes",
+        );
+    }
+    if input
+        .auto_resolve_message
+        .as_ref()
+        .and_then(|m| m.as_deref())
+        .is_some_and(|m| m.chars().count() > 10_000)
+    {
+        errors.add(
+            "auto_resolve_message",
+            "is too long (maximum is 10000 characters)",
+        );
+    }
     if let Some(url) = input.webhook_url.as_ref().and_then(|u| u.as_deref())
         && let Err(why) = crate::outbound::check_url(url, allow_private)
     {
@@ -103,6 +125,9 @@ fn settings(
             lock_to_single_conversation: input.lock_to_single_conversation,
             sender_name_type,
             business_name: input.business_name.clone(),
+            auto_resolve_after: input.auto_resolve_after,
+            auto_resolve_pending: input.auto_resolve_pending,
+            auto_resolve_message: input.auto_resolve_message.clone(),
         },
         ApiChannelChanges {
             hmac_mandatory: input.hmac_mandatory,

@@ -2,15 +2,15 @@
 //! wake-ups; priority, mute, read state, custom attributes, assignment and labels. Every change
 //! is one transaction that also writes its activity message and records its events.
 
-use confab_domain::api_key::KeyScope;
 use confab_domain::agent_bot::AgentBot;
 use confab_domain::api_key::ApiKey;
+use confab_domain::api_key::KeyScope;
 use confab_domain::conversation::{
     self as conv_rules, ActorKind, Conversation, ConversationStatus, Priority, ToggleDecision,
 };
 use confab_domain::message::{ContentType, Message, MessageStatus, MessageType, SenderType};
-use confab_domain::user::User;
 use confab_domain::snooze::{self, SnoozeError};
+use confab_domain::user::User;
 use confab_domain::{ConversationId, Timestamp};
 use confab_store::contacts::{self, ContactChanges};
 use confab_store::conversations::{self, ConversationChanges};
@@ -321,6 +321,10 @@ impl App {
             ch.waiting_since = Some(None);
         }
         conversations::update_conversation(c, conv.id, &ch, now).await?;
+        if msg.message_type != MessageType::Activity {
+            self.schedule_auto_resolve_tx(c, conv, conv.status, now)
+                .await?;
+        }
         let data = json!({ "message_id": msg.id });
         self.record_event(c, conv, "message_created", data.clone(), acting, now)
             .await?;
@@ -428,6 +432,7 @@ impl App {
                 now,
             )
             .await?;
+            self.schedule_auto_resolve_tx(c, conv, to, now).await?;
             match to {
                 ConversationStatus::Open => {
                     self.record_event(c, conv, "conversation_opened", Value::Null, acting, now)
@@ -544,7 +549,12 @@ impl App {
         req: &StatusRequest,
     ) -> AppResult<ToggleOutcome> {
         scope.require_key_scope(KeyScope::ConversationStatus, "status")?;
-        let requested = match req.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let requested = match req
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| {
                 AppError::invalid(

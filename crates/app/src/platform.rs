@@ -49,7 +49,10 @@ fn check_settings(settings: &serde_json::Map<String, Value>, errors: &mut Valida
             }
             "auto_resolve_message" => {
                 if !(v.is_null() || v.as_str().is_some_and(|m| m.chars().count() <= 10_000)) {
-                    errors.add("auto_resolve_message", "must be a text of at most 10000 characters");
+                    errors.add(
+                        "auto_resolve_message",
+                        "must be a text of at most 10000 characters",
+                    );
                 }
             }
             "auto_resolve_ignore_waiting" | "auto_resolve_pending" => {

@@ -99,6 +99,13 @@ pub struct Inbox {
     pub business_name: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Auto-resolve after this many minutes without a message; `None` inherits the account's
+    /// setting, 0 turns it off for this inbox.
+    pub auto_resolve_after: Option<i64>,
+    /// Whether auto-resolve also takes pending conversations (`None` inherits).
+    pub auto_resolve_pending: Option<bool>,
+    /// The message sent before auto-resolving (`None` inherits).
+    pub auto_resolve_message: Option<String>,
     /// API channel: the public `inbox_identifier`.
     pub identifier: Option<String>,
     /// API channel: the key of identity verification (HMAC-SHA256).

@@ -7,9 +7,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use confab_app::domain::AccountId;
 use confab_app::domain::contact::Contact;
 use confab_app::domain::message::{MessageStatus, MessageType, SenderType};
-use confab_app::domain::AccountId;
 use confab_app::fernand::{
     FernandConversation, FernandListing, FernandPage, FernandPatch, FernandSort, Keyset,
     TimelineItem,
@@ -62,7 +62,11 @@ impl FromRequestParts<App> for FernandScope {
                         confab_app::error::messages::NOT_ACCOUNT_MEMBER,
                     ))?,
             },
-            _ => return Err(AppError::Forbidden(confab_app::error::messages::BOT_NOT_ALLOWED).into()),
+            _ => {
+                return Err(
+                    AppError::Forbidden(confab_app::error::messages::BOT_NOT_ALLOWED).into(),
+                );
+            }
         };
         Ok(FernandScope(app.scope(&principal, account).await?))
     }
@@ -273,9 +277,10 @@ async fn timeline(
 ) -> ApiResult<Json<Value>> {
     let before = match p.get("before").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => None,
-        Some(b) => Some(item_id(b).ok_or_else(|| {
-            ApiError::field("before", "must be an item id such as m-123")
-        })?),
+        Some(b) => Some(
+            item_id(b)
+                .ok_or_else(|| ApiError::field("before", "must be an item id such as m-123"))?,
+        ),
     };
     let limit = match p.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => 50,

@@ -386,9 +386,10 @@ impl Keyset {
                 Some(conv.last_activity_at.as_micros()),
                 conv.last_activity_at.as_micros(),
             ),
-            S::CreatedAsc | S::CreatedDesc => {
-                (Some(conv.created_at.as_micros()), conv.created_at.as_micros())
-            }
+            S::CreatedAsc | S::CreatedDesc => (
+                Some(conv.created_at.as_micros()),
+                conv.created_at.as_micros(),
+            ),
             S::PriorityAsc | S::PriorityDesc => (
                 conv.priority_code.map(i64::from),
                 conv.last_activity_at.as_micros(),
@@ -428,7 +429,11 @@ fn after_condition(sort: ConversationSort, k: &Keyset) -> Cond {
                 .add(col(key).is_null())
                 .add(beyond(tie, tie_asc)),
             Some(v) => Cond::any()
-                .add(if key_asc { col(key).gt(v) } else { col(key).lt(v) })
+                .add(if key_asc {
+                    col(key).gt(v)
+                } else {
+                    col(key).lt(v)
+                })
                 .add(col(key).is_null())
                 .add(Cond::all().add(col(key).eq(v)).add(beyond(tie, tie_asc))),
         }

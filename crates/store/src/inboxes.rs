@@ -9,7 +9,7 @@ use crate::db::{Changes, insert_into, json};
 use crate::membership::Membership;
 use crate::{Conn, StoreError};
 
-const INBOX_COLUMNS: [&str; 22] = [
+const INBOX_COLUMNS: [&str; 25] = [
     "id",
     "account_id",
     "channel_type",
@@ -32,6 +32,9 @@ const INBOX_COLUMNS: [&str; 22] = [
     "business_name",
     "created_at",
     "updated_at",
+    "auto_resolve_after",
+    "auto_resolve_pending",
+    "auto_resolve_message",
 ];
 
 fn select_inboxes() -> SelectStatement {
@@ -87,11 +90,17 @@ pub struct InboxSettings {
     pub lock_to_single_conversation: Option<bool>,
     pub sender_name_type: Option<SenderNameType>,
     pub business_name: Option<Option<String>>,
+    pub auto_resolve_after: Option<Option<i64>>,
+    pub auto_resolve_pending: Option<Option<bool>>,
+    pub auto_resolve_message: Option<Option<String>>,
 }
 
 impl InboxSettings {
     fn changes(&self) -> Changes {
         let mut ch = Changes::default();
+        ch.opt("auto_resolve_after", self.auto_resolve_after)
+            .opt("auto_resolve_pending", self.auto_resolve_pending)
+            .opt("auto_resolve_message", self.auto_resolve_message.clone());
         ch.opt("name", self.name.clone())
             .opt("greeting_enabled", self.greeting_enabled)
             .opt("greeting_message", self.greeting_message.clone())
@@ -363,4 +372,44 @@ pub async fn inbox_memberships(
         .and_where(Expr::col("user_id").is_in(users.iter().map(|u| u.get())))
         .to_owned();
     c.fetch_all(&stmt).await
+}
+
+/// What auto-resolve needs of an inbox and its account, in one read.
+#[derive(Debug, Clone, sqlx::FromRow, confab_domain::db::SqliteRow)]
+pub struct AutoResolveSettings {
+    pub inbox_after: Option<i64>,
+    pub inbox_pending: Option<bool>,
+    pub inbox_message: Option<String>,
+    pub account_after: Option<i64>,
+    #[sqlx(json)]
+    pub account_settings: Value,
+}
+
+pub async fn auto_resolve_settings(
+    c: &mut Conn<'_>,
+    inbox: InboxId,
+) -> Result<Option<AutoResolveSettings>, StoreError> {
+    let stmt = Query::select()
+        .expr_as(Expr::col(("inboxes", "auto_resolve_after")), "inbox_after")
+        .expr_as(
+            Expr::col(("inboxes", "auto_resolve_pending")),
+            "inbox_pending",
+        )
+        .expr_as(
+            Expr::col(("inboxes", "auto_resolve_message")),
+            "inbox_message",
+        )
+        .expr_as(
+            Expr::col(("accounts", "auto_resolve_duration")),
+            "account_after",
+        )
+        .expr_as(Expr::col(("accounts", "settings")), "account_settings")
+        .from("inboxes")
+        .inner_join(
+            "accounts",
+            Expr::col(("accounts", "id")).equals(("inboxes", "account_id")),
+        )
+        .and_where(Expr::col(("inboxes", "id")).eq(inbox.get()))
+        .to_owned();
+    c.fetch_optional(&stmt).await
 }

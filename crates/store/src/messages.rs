@@ -512,10 +512,10 @@ pub async fn first_contents(
         .expr(Func::min(Expr::col("id")))
         .from("messages")
         .and_where(Expr::col("conversation_id").is_in(conversations.iter().map(|i| i.get())))
-        .and_where(Expr::col("message_type").is_in([
-            MessageType::Incoming.code(),
-            MessageType::Outgoing.code(),
-        ]))
+        .and_where(
+            Expr::col("message_type")
+                .is_in([MessageType::Incoming.code(), MessageType::Outgoing.code()]),
+        )
         .group_by_col("conversation_id")
         .to_owned();
     let stmt = Query::select()

@@ -9,8 +9,8 @@ use confab_app::App;
 use confab_app::assignment::{Assigned, AssignmentInput};
 use confab_app::conversations::{ConversationInput, ConversationListing, ConversationPage};
 use confab_app::domain::filter::RawCondition;
-use confab_app::lifecycle::{SnoozeInput, StatusRequest};
 use confab_app::domain::{ContactId, InboxId, TeamId, UserId};
+use confab_app::lifecycle::{SnoozeInput, StatusRequest};
 use serde_json::{Value, json};
 
 use crate::conversation_views as cv;

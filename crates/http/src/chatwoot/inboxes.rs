@@ -64,6 +64,13 @@ fn input(body: &Fields) -> ApiResult<InboxInput> {
         webhook_url: channel.nullable_string("webhook_url")?,
         hmac_mandatory: channel.bool("hmac_mandatory")?,
         channel_additional_attributes: channel.object("additional_attributes")?,
+        auto_resolve_after: f.integer("auto_resolve_after")?,
+        auto_resolve_pending: match f.value("auto_resolve_pending") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(_) => Some(f.bool("auto_resolve_pending")?),
+        },
+        auto_resolve_message: f.nullable_string("auto_resolve_message")?,
     })
 }
 

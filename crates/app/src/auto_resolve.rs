@@ -1,0 +1,246 @@
+//! Auto-resolve on inactivity, per inbox and account: one durable job per conversation, moved
+//! forward by every message and by every (re)opening, never a scan of the conversations. The
+//! job checks again when it runs (the conversation may have moved on), sends the closing
+//! message if there is one, and resolves with upstream's activity text.
+
+use confab_domain::conversation::{Conversation, ConversationStatus};
+use confab_domain::{ConversationId, InboxId, Timestamp};
+use confab_store::inboxes::{self, AutoResolveSettings};
+use confab_store::{Conn, conversations, jobs};
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::error::AppResult;
+use crate::lifecycle::{Acting, NewMessageSpec};
+
+/// The job kind that resolves an inactive conversation.
+pub(crate) const AUTO_RESOLVE_JOB: &str = "conversation.auto_resolve";
+
+fn job_key(id: ConversationId) -> String {
+    format!("{AUTO_RESOLVE_JOB}:{}", id.get())
+}
+
+/// The settings in force for one inbox: the inbox's own, else the account's.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Policy {
+    pub minutes: i64,
+    pub include_pending: bool,
+    pub message: Option<String>,
+    /// Upstream's `auto_resolve_ignore_waiting`: leave conversations whose contact waits.
+    pub ignore_waiting: bool,
+}
+
+impl Policy {
+    fn from_settings(s: &AutoResolveSettings) -> Option<Self> {
+        let setting = |k: &str| s.account_settings.get(k);
+        let minutes = match s.inbox_after {
+            Some(0) => return None,
+            Some(m) => m,
+            None => s.account_after?,
+        };
+        if minutes <= 0 {
+            return None;
+        }
+        Some(Self {
+            minutes,
+            include_pending: s.inbox_pending.unwrap_or_else(|| {
+                setting("auto_resolve_pending")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            }),
+            message: s
+                .inbox_message
+                .clone()
+                .or_else(|| {
+                    setting("auto_resolve_message")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .filter(|m| !m.trim().is_empty()),
+            ignore_waiting: setting("auto_resolve_ignore_waiting")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    }
+    fn applies_to(&self, status: ConversationStatus) -> bool {
+        status == ConversationStatus::Open
+            || (self.include_pending && status == ConversationStatus::Pending)
+    }
+}
+
+/// "N days", "N hours" or "N minutes", the unit chosen by exact divisibility (upstream's text).
+pub(crate) fn inactivity_text(minutes: i64) -> String {
+    let (n, unit) = if minutes % 1440 == 0 {
+        (minutes / 1440, "days")
+    } else if minutes % 60 == 0 {
+        (minutes / 60, "hours")
+    } else {
+        (minutes, "minutes")
+    };
+    format!("Conversation was marked resolved by system due to {n} {unit} of inactivity")
+}
+
+impl App {
+    async fn auto_resolve_policy(
+        &self,
+        c: &mut Conn<'_>,
+        inbox: InboxId,
+    ) -> AppResult<Option<Policy>> {
+        Ok(inboxes::auto_resolve_settings(c, inbox)
+            .await?
+            .as_ref()
+            .and_then(Policy::from_settings))
+    }
+
+    /// Moves the conversation's auto-resolve job to `minutes` after `now`, when the inbox's
+    /// policy covers a conversation in `status`. Called on every message and every (re)opening.
+    pub(crate) async fn schedule_auto_resolve_tx(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        status: ConversationStatus,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        if !matches!(
+            status,
+            ConversationStatus::Open | ConversationStatus::Pending
+        ) {
+            return Ok(());
+        }
+        let Some(policy) = self.auto_resolve_policy(c, conv.inbox_id).await? else {
+            return Ok(());
+        };
+        if !policy.applies_to(status) {
+            return Ok(());
+        }
+        jobs::schedule(
+            c,
+            AUTO_RESOLVE_JOB,
+            Some(&job_key(conv.id)),
+            &json!({ "conversation_id": conv.id }),
+            now.plus_seconds(policy.minutes.saturating_mul(60)),
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The auto-resolve job: exactly once (the job row goes in the same transaction).
+    pub(crate) async fn auto_resolve_job(&self, job: &jobs::Job) -> AppResult<()> {
+        let Some(id) = job.payload.get("conversation_id").and_then(Value::as_i64) else {
+            return Ok(());
+        };
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        if !jobs::finish(&mut c, job.id, job.attempts).await? {
+            return Ok(());
+        }
+        let conv = match conversations::get_conversation(&mut c, ConversationId(id)).await {
+            Ok(conv) => conv,
+            Err(confab_store::StoreError::NotFound) => {
+                tx.commit().await?;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(policy) = self.auto_resolve_policy(&mut c, conv.inbox_id).await? else {
+            tx.commit().await?;
+            return Ok(());
+        };
+        let due = conv
+            .last_activity_at
+            .plus_seconds(policy.minutes.saturating_mul(60));
+        let waiting = policy.ignore_waiting && conv.waiting_since.is_some();
+        if !policy.applies_to(conv.status) || waiting {
+            // Nothing to do now; the next message or reopening schedules it again.
+        } else if due > now {
+            // Activity the job did not hear about (a setting changed, a lost race).
+            self.schedule_auto_resolve_tx(&mut c, &conv, conv.status, conv.last_activity_at)
+                .await?;
+        } else {
+            let acting = Acting::system();
+            if let Some(text) = &policy.message {
+                self.add_message_tx(
+                    &mut c,
+                    &conv,
+                    NewMessageSpec::outgoing(text.clone()),
+                    &acting,
+                    now,
+                )
+                .await?;
+            }
+            let cur = conversations::get_conversation(&mut c, conv.id).await?;
+            self.set_status_tx(
+                &mut c,
+                &cur,
+                ConversationStatus::Resolved,
+                None,
+                &acting,
+                now,
+            )
+            .await?;
+            self.activity_tx(
+                &mut c,
+                &cur,
+                Some(inactivity_text(policy.minutes)),
+                &acting,
+                now,
+            )
+            .await?;
+            // The closing message moved the job forward; the conversation is resolved now.
+            jobs::cancel(&mut c, &job_key(conv.id)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(
+        inbox_after: Option<i64>,
+        account_after: Option<i64>,
+        account: Value,
+    ) -> AutoResolveSettings {
+        AutoResolveSettings {
+            inbox_after,
+            inbox_pending: None,
+            inbox_message: None,
+            account_after,
+            account_settings: account,
+        }
+    }
+
+    #[test]
+    fn an_inbox_inherits_the_account_policy_or_overrides_it() {
+        let account = json!({"auto_resolve_message": "Closing", "auto_resolve_pending": true});
+        let p = Policy::from_settings(&settings(None, Some(60), account.clone())).unwrap();
+        assert_eq!(p.minutes, 60);
+        assert!(p.include_pending);
+        assert_eq!(p.message.as_deref(), Some("Closing"));
+        assert_eq!(
+            Policy::from_settings(&settings(Some(30), Some(60), account.clone()))
+                .unwrap()
+                .minutes,
+            30
+        );
+        assert_eq!(
+            Policy::from_settings(&settings(Some(0), Some(60), account.clone())),
+            None
+        );
+        assert_eq!(Policy::from_settings(&settings(None, None, account)), None);
+    }
+
+    #[test]
+    fn the_activity_text_picks_the_largest_exact_unit() {
+        assert_eq!(
+            inactivity_text(2880),
+            "Conversation was marked resolved by system due to 2 days of inactivity"
+        );
+        assert!(inactivity_text(120).ends_with("2 hours of inactivity"));
+        assert!(inactivity_text(90).ends_with("90 minutes of inactivity"));
+    }
+}
