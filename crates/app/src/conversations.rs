@@ -458,6 +458,8 @@ impl App {
         {
             self.schedule_wake(&mut c, &conv, t, now).await?;
         }
+        self.schedule_auto_resolve_tx(&mut c, &conv, status, now)
+            .await?;
         self.record_event(
             &mut c,
             &conv,

@@ -219,6 +219,8 @@ impl App {
             now,
         )
         .await?;
+        self.schedule_auto_resolve_tx(&mut c, &conv, status, now)
+            .await?;
         let acting = Acting::contact(&customer.contact);
         self.record_event(
             &mut c,

@@ -214,7 +214,7 @@ async fn snoozed_until_is_unix_seconds_in_and_iso_out_and_cleared_when_not_snooz
         .post(
             &acc(&t, "/conversations/1/toggle_status"),
             &t.admin,
-            json!({ "status": "snoozed", "snoozed_until": "next week" }),
+            json!({ "status": "snoozed", "snoozed_until": "whenever suits" }),
         )
         .await;
     assert_eq!(bad.status, 422);
