@@ -44,7 +44,7 @@ impl App {
                 }
                 Ok(s) => s,
                 Err(bad) => {
-                    errors.add("scopes", &format!("has an unknown scope: {bad}"));
+                    errors.add("scopes", format!("has an unknown scope: {bad}"));
                     Vec::new()
                 }
             },

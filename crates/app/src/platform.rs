@@ -40,10 +40,11 @@ fn check_settings(settings: &serde_json::Map<String, Value>, errors: &mut Valida
     for (k, v) in settings {
         match k.as_str() {
             "timezone" => {
-                if !v
+                let known = v
                     .as_str()
-                    .is_some_and(|z| confab_domain::snooze::AccountZone::named(z).is_some())
-                {
+                    .and_then(confab_domain::snooze::AccountZone::named)
+                    .is_some();
+                if !known {
                     errors.add("timezone", "is not a known IANA time zone");
                 }
             }
