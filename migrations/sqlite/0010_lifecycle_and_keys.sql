@@ -27,3 +27,6 @@ CREATE TABLE api_keys (
 );
 CREATE UNIQUE INDEX api_keys_digest_key ON api_keys (token_digest);
 CREATE INDEX api_keys_account_idx ON api_keys (account_id, id);
+
+-- Fernand's default order (newest first) and `oldest`, index-bound like the other lists.
+CREATE INDEX conversations_created_idx ON conversations (account_id, created_at, id);

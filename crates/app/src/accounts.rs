@@ -48,6 +48,15 @@ impl App {
         }
         let mut tx = self.store().begin().await?;
         accounts::update_account(&mut tx.conn(), scope.account_id(), &ch, self.now()).await?;
+        let auto_resolve_changed = input.auto_resolve_duration.is_some()
+            || input.settings.as_ref().is_some_and(|s| {
+                s.contains_key("auto_resolve_pending")
+                    || s.contains_key("auto_resolve_ignore_waiting")
+            });
+        if auto_resolve_changed {
+            self.start_auto_resolve_backfill(&mut tx.conn(), scope.account_id(), self.now())
+                .await?;
+        }
         let account = accounts::get_account(&mut tx.conn(), scope.account_id()).await?;
         tx.commit().await?;
         Ok(account)

@@ -3,8 +3,13 @@
 //! job checks again when it runs (the conversation may have moved on), sends the closing
 //! message if there is one, and resolves with upstream's activity text.
 
-use confab_domain::conversation::{Conversation, ConversationStatus};
-use confab_domain::{ConversationId, InboxId, Timestamp};
+use std::collections::HashMap;
+
+use confab_domain::conversation::{
+    Conversation, ConversationSort, ConversationStatus, StatusFilter,
+};
+use confab_domain::{AccountId, ConversationId, InboxId, Timestamp};
+use confab_store::conversations::{ConversationQuery, Keyset};
 use confab_store::inboxes::{self, AutoResolveSettings};
 use confab_store::{Conn, conversations, jobs};
 use serde_json::{Value, json};
@@ -15,6 +20,11 @@ use crate::lifecycle::{Acting, NewMessageSpec};
 
 /// The job kind that resolves an inactive conversation.
 pub(crate) const AUTO_RESOLVE_JOB: &str = "conversation.auto_resolve";
+/// The job kind that gives the conversations already open when auto-resolve is turned on
+/// their jobs, a batch at a time along the list index.
+pub(crate) const BACKFILL_JOB: &str = "conversation.auto_resolve_backfill";
+/// Conversations per backfill batch (one transaction).
+const BACKFILL_BATCH: u64 = 500;
 
 fn job_key(id: ConversationId) -> String {
     format!("{AUTO_RESOLVE_JOB}:{}", id.get())
@@ -122,6 +132,118 @@ impl App {
             now,
         )
         .await?;
+        Ok(())
+    }
+
+    /// Starts (or restarts) the backfill of an account: called when an auto-resolve setting of
+    /// the account or one of its inboxes changes.
+    pub(crate) async fn start_auto_resolve_backfill(
+        &self,
+        c: &mut Conn<'_>,
+        account: AccountId,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        jobs::schedule(
+            c,
+            BACKFILL_JOB,
+            Some(&format!("{BACKFILL_JOB}:{}", account.get())),
+            &json!({ "account_id": account, "status": ConversationStatus::Open.code() }),
+            now,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// One batch of the backfill: open, then pending, conversations in list order; each gets
+    /// its job at its last activity plus the policy's minutes (at once when that has passed).
+    pub(crate) async fn auto_resolve_backfill_job(&self, job: &jobs::Job) -> AppResult<()> {
+        let p = &job.payload;
+        let (Some(account), Some(code)) = (
+            p.get("account_id").and_then(Value::as_i64),
+            p.get("status").and_then(Value::as_i64),
+        ) else {
+            return Ok(());
+        };
+        let account = AccountId(account);
+        let status = ConversationStatus::from_code(i16::try_from(code).unwrap_or(0));
+        let after = match (
+            p.get("after_at").and_then(Value::as_i64),
+            p.get("after_id").and_then(Value::as_i64),
+        ) {
+            (Some(at), Some(id)) => Some(Keyset {
+                key: Some(at),
+                tie: at,
+                id,
+            }),
+            _ => None,
+        };
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut c = tx.conn();
+        if !jobs::finish(&mut c, job.id, job.attempts).await? {
+            return Ok(());
+        }
+        let query = ConversationQuery {
+            status: Some(StatusFilter::One(status)),
+            sort: ConversationSort::LastActivityAsc,
+            page: 1,
+            per_page: BACKFILL_BATCH,
+            after,
+            ..Default::default()
+        };
+        let rows = conversations::list_conversations(&mut c, account, &query, now).await?;
+        let mut policies: HashMap<InboxId, Option<Policy>> = HashMap::new();
+        for conv in &rows {
+            let policy = match policies.get(&conv.inbox_id) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.auto_resolve_policy(&mut c, conv.inbox_id).await?;
+                    policies.insert(conv.inbox_id, p.clone());
+                    p
+                }
+            };
+            if let Some(policy) = policy.filter(|p| p.applies_to(conv.status)) {
+                let due = conv
+                    .last_activity_at
+                    .plus_seconds(policy.minutes.saturating_mul(60))
+                    .max(now);
+                jobs::schedule(
+                    &mut c,
+                    AUTO_RESOLVE_JOB,
+                    Some(&job_key(conv.id)),
+                    &json!({ "conversation_id": conv.id }),
+                    due,
+                    now,
+                )
+                .await?;
+            }
+        }
+        let next = match rows.last() {
+            Some(last) if rows.len() as u64 == BACKFILL_BATCH => Some(json!({
+                "account_id": account,
+                "status": status.code(),
+                "after_at": last.last_activity_at.as_micros(),
+                "after_id": last.id,
+            })),
+            _ if status == ConversationStatus::Open => Some(json!({
+                "account_id": account,
+                "status": ConversationStatus::Pending.code(),
+            })),
+            _ => None,
+        };
+        if let Some(payload) = next {
+            jobs::schedule(
+                &mut c,
+                BACKFILL_JOB,
+                Some(&format!("{BACKFILL_JOB}:{}", account.get())),
+                &payload,
+                now,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -229,6 +229,10 @@ impl App {
         let (settings, channel) = settings(input, false, self.config().webhook_allow_private)?;
         let mut tx = self.store().begin().await?;
         inboxes::update_inbox(&mut tx.conn(), &inbox, &settings, &channel, self.now()).await?;
+        if input.auto_resolve_after.is_some() || input.auto_resolve_pending.is_some() {
+            self.start_auto_resolve_backfill(&mut tx.conn(), scope.account_id(), self.now())
+                .await?;
+        }
         let inbox = inboxes::find_inbox(&mut tx.conn(), scope.account_id(), id)
             .await?
             .ok_or(AppError::NotFound)?;

@@ -49,6 +49,7 @@ impl App {
         let result = match job.kind.as_str() {
             WAKE_JOB => self.wake_snoozed(&job).await,
             crate::auto_resolve::AUTO_RESOLVE_JOB => self.auto_resolve_job(&job).await,
+            crate::auto_resolve::BACKFILL_JOB => self.auto_resolve_backfill_job(&job).await,
             transcript::TRANSCRIPT_JOB => self.send_transcript_job(&job).await,
             crate::automation::AUTOMATION_JOB => self.run_automation_job(&job).await,
             crate::automation::AUTOMATION_EMAIL_JOB => self.automation_email_job(&job).await,

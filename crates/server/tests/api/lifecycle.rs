@@ -380,3 +380,31 @@ async fn without_the_pending_option_and_with_ignore_waiting_conversations_stay()
     assert_eq!(show(&app, &t, 2).await["status"], "open");
     assert_eq!(show(&app, &t, 3).await["status"], "resolved");
 }
+
+#[tokio::test]
+async fn turning_auto_resolve_on_gives_the_idle_conversations_already_open_their_jobs() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (inbox, contact) = setup(&app, &t).await;
+    // Three idle conversations from before the setting, one recent, one resolved.
+    for _ in 0..3 {
+        conversation(&app, &t, inbox, contact, json!({})).await;
+    }
+    app.clock.advance_seconds(5 * 3600);
+    conversation(&app, &t, inbox, contact, json!({})).await;
+    conversation(&app, &t, inbox, contact, json!({ "status": "resolved" })).await;
+    set_account(&app, &t, json!({ "auto_resolve_after": 120 })).await;
+    app.app.run_pending_jobs().await.unwrap();
+    for id in 1..=3 {
+        assert_eq!(show(&app, &t, id).await["status"], "resolved", "#{id}");
+    }
+    assert_eq!(show(&app, &t, 4).await["status"], "open");
+    app.clock.advance_seconds(2 * 3600);
+    app.app.run_pending_jobs().await.unwrap();
+    assert_eq!(show(&app, &t, 4).await["status"], "resolved");
+    assert_eq!(
+        activities(&app, &t, 5).await,
+        Vec::<String>::new(),
+        "a resolved conversation is not touched"
+    );
+}
