@@ -436,6 +436,19 @@ impl App {
             }
             _ => None,
         };
+        // The policies go with the status they qualify; alone they would silently do nothing.
+        if patch.wake_on_reply.is_some() && status != Some(ConversationStatus::Snoozed) {
+            return Err(AppError::invalid(
+                "wake_on_reply",
+                "goes with the status SNOOZED only",
+            ));
+        }
+        if patch.block_contact.is_some() && status != Some(ConversationStatus::Spam) {
+            return Err(AppError::invalid(
+                "block_contact",
+                "goes with the status SPAM only",
+            ));
+        }
         let subject = match patch.subject.as_deref().map(str::trim) {
             Some("") => return Err(AppError::invalid("subject", "can't be blank")),
             Some(s) if s.chars().count() > SUBJECT_MAX => {
@@ -493,6 +506,14 @@ impl App {
             self.set_status_policy_tx(&mut c, &conv, to, snooze_until, policy, &acting, now)
                 .await?;
         }
+        // As in Chatwoot's toggle_status, an agent (not an administrator) who opens a
+        // conversation becomes its assignee, unless the request names one.
+        let assignee = match (assignee, status, &acting.user) {
+            (None, Some(ConversationStatus::Open), Some(me)) if acting.is_agent_role => {
+                Some(Some(me.clone()))
+            }
+            (a, _, _) => a,
+        };
         if let Some(who) = assignee {
             let cur = conversations::get_conversation(&mut c, conv.id).await?;
             self.set_assignee_tx(&mut c, &cur, who.as_ref(), &acting, now)

@@ -694,6 +694,8 @@ impl App {
         let conv = match priority {
             Some(p) => self.set_priority(scope, display_id, p).await?,
             None => {
+                // Changes nothing, answers the conversation: a read.
+                scope.require_key_scope(KeyScope::ConversationRead, "conversation")?;
                 let mut c = self.store().conn();
                 self.load_conversation(&mut c, scope, display_id).await?
             }

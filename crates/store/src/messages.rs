@@ -494,8 +494,8 @@ pub async fn last_incoming_times(
         .collect())
 }
 
-/// The content of each conversation's first incoming or outgoing message (what a subject is
-/// derived from), for some conversations.
+/// The content of each conversation's first incoming or outgoing message that is not a private
+/// note (what a subject is derived from), for some conversations.
 pub async fn first_contents(
     c: &mut Conn<'_>,
     conversations: &[ConversationId],
@@ -516,6 +516,7 @@ pub async fn first_contents(
             Expr::col("message_type")
                 .is_in([MessageType::Incoming.code(), MessageType::Outgoing.code()]),
         )
+        .and_where(Expr::col("private").eq(false))
         .group_by_col("conversation_id")
         .to_owned();
     let stmt = Query::select()
