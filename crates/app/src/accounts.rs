@@ -34,19 +34,21 @@ impl App {
         };
         let mut ch = crate::platform::account_changes_for_update(&input)?;
         ch.features = None;
+        let mut tx = self.store().begin().await?;
         if let Some(patch) = &input.settings {
-            let mut settings = scope
-                .account
-                .settings
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
+            // Merged with what is stored now, inside the transaction: no concurrent update's
+            // keys are lost. A null removes the key (back to its default).
+            let current = accounts::get_account(&mut tx.conn(), scope.account_id()).await?;
+            let mut settings = current.settings.as_object().cloned().unwrap_or_default();
             for (k, v) in patch {
-                settings.insert(k.clone(), v.clone());
+                if v.is_null() {
+                    settings.remove(k);
+                } else {
+                    settings.insert(k.clone(), v.clone());
+                }
             }
             ch.settings = Some(serde_json::Value::Object(settings));
         }
-        let mut tx = self.store().begin().await?;
         accounts::update_account(&mut tx.conn(), scope.account_id(), &ch, self.now()).await?;
         let auto_resolve_changed = input.auto_resolve_duration.is_some()
             || input.settings.as_ref().is_some_and(|s| {

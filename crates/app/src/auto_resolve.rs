@@ -255,6 +255,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
+        // The conversation's row first, as writers take it, then the job's.
+        conversations::lock_conversation(&mut c, ConversationId(id)).await?;
         if !jobs::finish(&mut c, job.id, job.attempts).await? {
             return Ok(());
         }

@@ -156,9 +156,13 @@ impl App {
             .map(str::trim)
             .filter(|s| !s.is_empty());
         // `q` ignores the status; a filter brings its own status conditions, and only a
-        // filter that names a status can reach spam.
+        // filter that names spam can reach it.
+        let spam = ConversationStatus::Spam.code().to_string();
         let status = if q.is_some() || parsed.is_some() {
-            if parsed.as_ref().is_some_and(|f| f.mentions("status")) {
+            if parsed
+                .as_ref()
+                .is_some_and(|f| f.names_value("status", &spam))
+            {
                 Some(StatusFilter::Any)
             } else {
                 Some(StatusFilter::All)

@@ -32,7 +32,8 @@ pub const SUBJECT_MAX: usize = 80;
 /// The longest subject derived from a first message.
 const DERIVED_SUBJECT_MAX: usize = 250;
 
-/// Fernand's sort orders, each an index-backed order of the conversation list.
+/// Fernand's sort orders: `newest` and `oldest` read an index; `priority` and `longest` sort
+/// the matching conversations (on the scan pool, as filters do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FernandSort {
     #[default]
@@ -408,6 +409,9 @@ impl App {
                 scope.require_key_scope(needed, field)?;
             }
         }
+        if patch.block_contact == Some(true) {
+            scope.require_key_scope(KeyScope::ContactWrite, "block_contact")?;
+        }
         // Values next.
         let mut status = match patch.status.as_deref() {
             None => None,
@@ -497,6 +501,10 @@ impl App {
             )),
             (None, None) => None,
         };
+        // Pending reads as OPENED: writing back what was read changes nothing.
+        let status = status.filter(|to| {
+            !(*to == ConversationStatus::Open && conv.status == ConversationStatus::Pending)
+        });
         if let Some(to) = status {
             let policy = StatusPolicy {
                 wake_on_reply: patch.wake_on_reply.unwrap_or(true),

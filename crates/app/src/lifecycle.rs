@@ -170,6 +170,10 @@ impl NewMessageSpec {
     }
 }
 
+/// How far ahead a snooze given in Unix seconds may be (ten years; the grammar's phrases have
+/// the same limit in the account's calendar).
+const MAX_SNOOZE_AHEAD_SECONDS: i64 = 3653 * 86_400;
+
 /// A status change as a client asks for it.
 #[derive(Debug, Clone, Default)]
 pub struct StatusRequest {
@@ -529,6 +533,8 @@ impl App {
                 let at = Timestamp::from_unix_seconds(*secs);
                 if at <= now {
                     Err(SnoozeError::InThePast)
+                } else if at > now.plus_seconds(MAX_SNOOZE_AHEAD_SECONDS) {
+                    Err(SnoozeError::TooFar)
                 } else {
                     Ok(at)
                 }
@@ -569,10 +575,20 @@ impl App {
             }
             _ => None,
         };
+        if req.wake_on_reply == Some(false) && snoozed_until.is_none() {
+            // Neither a reply nor a time could ever wake it.
+            return Err(AppError::invalid(
+                "wake_on_reply",
+                "false needs a snoozed_until time",
+            ));
+        }
         let policy = StatusPolicy {
             wake_on_reply: req.wake_on_reply.unwrap_or(true),
             block_contact: req.block_contact && requested == Some(ConversationStatus::Spam),
         };
+        if policy.block_contact {
+            scope.require_key_scope(KeyScope::ContactWrite, "block_contact")?;
+        }
         let acting = Acting::of(scope);
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -845,6 +861,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
+        // The conversation's row first, as writers take it, then the job's.
+        conversations::lock_conversation(&mut c, ConversationId(id)).await?;
         if !jobs::finish(&mut c, job.id, job.attempts).await? {
             return Ok(());
         }

@@ -163,6 +163,12 @@ impl App {
             let conv = self.load_conversation(&mut c, scope, display_id).await?;
             flood_guard(&mut c, conv.id, now).await?;
             let sender = match (input.sender_type.as_deref(), input.sender_id) {
+                (Some("AgentBot"), Some(_)) if scope.service_key().is_some() => {
+                    return Err(AppError::invalid(
+                        "sender_type",
+                        "an API key posts in its own name, not a bot's",
+                    ));
+                }
                 (Some("AgentBot"), Some(id)) if message_type != MessageType::Incoming => {
                     let bot = agent_bots::find_agent_bot(&mut c, AgentBotId(id))
                         .await?

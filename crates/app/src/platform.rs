@@ -39,6 +39,8 @@ pub struct AccountInput {
 fn check_settings(settings: &serde_json::Map<String, Value>, errors: &mut ValidationErrors) {
     for (k, v) in settings {
         match k.as_str() {
+            // null resets a setting to its default.
+            _ if v.is_null() => {}
             "timezone" => {
                 let known = v
                     .as_str()
@@ -49,7 +51,7 @@ fn check_settings(settings: &serde_json::Map<String, Value>, errors: &mut Valida
                 }
             }
             "auto_resolve_message" => {
-                if !(v.is_null() || v.as_str().is_some_and(|m| m.chars().count() <= 10_000)) {
+                if v.as_str().is_none_or(|m| m.chars().count() > 10_000) {
                     errors.add(
                         "auto_resolve_message",
                         "must be a text of at most 10000 characters",
@@ -290,6 +292,10 @@ impl App {
         ch.features = ch.features.map(|f| merge_objects(&account.features, &f));
         let mut tx = self.store().begin().await?;
         accounts::update_account(&mut tx.conn(), id, &ch, self.now()).await?;
+        if input.auto_resolve_duration.is_some() {
+            self.start_auto_resolve_backfill(&mut tx.conn(), id, self.now())
+                .await?;
+        }
         let account = accounts::get_account(&mut tx.conn(), id).await?;
         tx.commit().await?;
         Ok(account)

@@ -291,9 +291,13 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether any condition is on the attribute `key`.
-    pub fn mentions(&self, key: &str) -> bool {
-        self.groups.iter().flatten().any(|c| c.key == key)
+    /// Whether any condition on the attribute `key` names `value` (as stored: a status by
+    /// its code).
+    pub fn names_value(&self, key: &str, value: &str) -> bool {
+        self.groups
+            .iter()
+            .flatten()
+            .any(|c| c.key == key && c.values.iter().any(|v| v == value))
     }
 }
 

@@ -306,6 +306,19 @@ impl ConversationChanges {
     }
 }
 
+/// Locks a conversation's row until the transaction ends (PostgreSQL; SQLite's writer is
+/// alone anyway). Jobs take it before their own row, in the order request writers do.
+pub async fn lock_conversation(c: &mut Conn<'_>, id: ConversationId) -> Result<(), StoreError> {
+    let stmt = Query::select()
+        .column("id")
+        .from("conversations")
+        .and_where(Expr::col("id").eq(id.get()))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    let _: Option<(i64,)> = c.fetch_optional(&stmt).await?;
+    Ok(())
+}
+
 /// Applies changes (always bumping `updated_at`).
 pub async fn update_conversation(
     c: &mut Conn<'_>,
@@ -454,7 +467,12 @@ impl ConversationQuery<'_> {
     /// Whether matching rows are found by testing candidates (labels, text, filters, "no reply
     /// yet") rather than read off an index: such a page or count may visit many rows.
     fn may_scan(&self) -> bool {
-        !self.labels.is_empty()
+        use ConversationSort as S;
+        // No index orders by priority or waiting time (NULLS LAST, then a tie).
+        matches!(
+            self.sort,
+            S::PriorityAsc | S::PriorityDesc | S::WaitingSinceAsc | S::WaitingSinceDesc
+        ) || !self.labels.is_empty()
             || self.message_text.is_some()
             || self.search.is_some()
             || self.unattended

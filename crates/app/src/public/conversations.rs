@@ -249,7 +249,11 @@ impl App {
         let (customer, conv) = self
             .customer_conversation(&mut c, inbox_identifier, source_id, display_id)
             .await?;
-        if conv.status != ConversationStatus::Resolved {
+        // Spam is the agents' verdict: the contact cannot move it.
+        if !matches!(
+            conv.status,
+            ConversationStatus::Resolved | ConversationStatus::Spam
+        ) {
             let acting = Acting::contact(&customer.contact);
             self.set_status_tx(
                 &mut c,

@@ -378,9 +378,10 @@ async fn one_conversation_reads_the_same_through_both_dialects() {
         fget(&app, "/fernand/conversations/2", &key).await["status"],
         "OPENED"
     );
-    // OPENED from pending opens it.
+    // Pending reads as OPENED, so writing OPENED back changes nothing (no bot hand-off).
     fpatch_ok(&app, 1, &key, json!({ "status": "OPENED" })).await;
-    assert_eq!(show(&app, &t, 1).await["status"], "open");
+    assert_eq!(show(&app, &t, 1).await["status"], "pending");
+    toggle(&app, &t, &t.admin, 1, json!({ "status": "open" })).await;
     let r = app
         .post(
             &acc(&t, "/conversations/1/assignments"),

@@ -408,3 +408,85 @@ async fn turning_auto_resolve_on_gives_the_idle_conversations_already_open_their
         "a resolved conversation is not touched"
     );
 }
+
+#[tokio::test]
+async fn only_a_filter_that_names_spam_reaches_it_and_the_customer_cannot_move_it() {
+    use crate::public::{conversations_path, new_source, open, public, public_inbox};
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (_, identifier, _) = public_inbox(&app, &t, "Widget").await;
+    let source = new_source(&app, &identifier, json!({ "name": "Spammer" })).await;
+    let id = open(&app, &identifier, &source).await["id"]
+        .as_i64()
+        .unwrap();
+    let other = open(&app, &identifier, &source).await["id"]
+        .as_i64()
+        .unwrap();
+    toggle(&app, &t, &t.admin, id, json!({ "status": "spam" })).await;
+    toggle(&app, &t, &t.admin, other, json!({ "status": "resolved" })).await;
+    let cond = |op: &str, status: &str| json!({ "payload": [{ "attribute_key": "status", "filter_operator": op, "values": [status], "query_operator": null }] });
+    let r = app
+        .post(
+            &acc(&t, "/conversations/filter"),
+            &t.admin,
+            cond("not_equal_to", "open"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["meta"]["all_count"], 1, "{:?}", r.body);
+    assert_eq!(r.body["payload"][0]["id"], other);
+    // The customer's "resolve" leaves spam alone, so their next message cannot reopen it.
+    let r = public(
+        &app,
+        reqwest::Method::POST,
+        &format!(
+            "{}/{id}/toggle_status",
+            conversations_path(&identifier, &source)
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    crate::public::say(&app, &identifier, &source, id, "hello again").await;
+    assert_eq!(show(&app, &t, id).await["status"], "spam");
+}
+
+#[tokio::test]
+async fn snoozes_that_nothing_could_wake_or_that_lie_beyond_ten_years_are_refused() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (inbox, contact) = setup(&app, &t).await;
+    conversation(&app, &t, inbox, contact, json!({})).await;
+    for (body, field) in [
+        (
+            json!({ "status": "snoozed", "wake_on_reply": false }),
+            "wake_on_reply",
+        ),
+        (
+            json!({ "status": "snoozed", "snoozed_until": 1e18 }),
+            "snoozed_until",
+        ),
+        (
+            json!({ "status": "snoozed", "snoozed_until": START + 11 * 366 * 86_400 }),
+            "snoozed_until",
+        ),
+    ] {
+        let r = app
+            .post(
+                &acc(&t, "/conversations/1/toggle_status"),
+                &t.admin,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{body}: {:?}", r.body);
+        assert_eq!(r.body["attributes"], json!([field]), "{body}");
+    }
+    assert_eq!(show(&app, &t, 1).await["status"], "open");
+    // A null time zone goes back to UTC.
+    set_account(&app, &t, json!({ "timezone": "Asia/Tokyo" })).await;
+    let r = app
+        .patch(&acc(&t, ""), &t.admin, json!({ "timezone": null }))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(r.body["settings"].get("timezone").is_none(), "{:?}", r.body);
+}
