@@ -249,25 +249,11 @@ impl App {
 
     /// The auto-resolve job: exactly once (the job row goes in the same transaction).
     pub(crate) async fn auto_resolve_job(&self, job: &jobs::Job) -> AppResult<()> {
-        let Some(id) = job.payload.get("conversation_id").and_then(Value::as_i64) else {
+        let Some((mut tx, conv)) = self.begin_conversation_job(job).await? else {
             return Ok(());
         };
         let now = self.now();
-        let mut tx = self.store().begin().await?;
         let mut c = tx.conn();
-        // The conversation's row first, as writers take it, then the job's.
-        conversations::lock_conversation(&mut c, ConversationId(id)).await?;
-        if !jobs::finish(&mut c, job.id, job.attempts).await? {
-            return Ok(());
-        }
-        let conv = match conversations::get_conversation(&mut c, ConversationId(id)).await {
-            Ok(conv) => conv,
-            Err(confab_store::StoreError::NotFound) => {
-                tx.commit().await?;
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        };
         let Some(policy) = self.auto_resolve_policy(&mut c, conv.inbox_id).await? else {
             tx.commit().await?;
             return Ok(());

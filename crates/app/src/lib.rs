@@ -37,6 +37,7 @@ pub mod profile;
 pub mod public;
 pub mod secrets;
 pub mod seed;
+mod status;
 pub mod teams;
 pub mod transcript;
 pub mod webhooks;
