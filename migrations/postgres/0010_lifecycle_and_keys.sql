@@ -21,7 +21,6 @@ CREATE TABLE api_keys (
     created_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
     expires_at BIGINT,
     revoked_at BIGINT,
-    last_used_at BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

@@ -21,7 +21,6 @@ CREATE TABLE api_keys (
     created_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
     expires_at INTEGER,
     revoked_at INTEGER,
-    last_used_at INTEGER,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );

@@ -89,7 +89,6 @@ pub struct ApiKey {
     pub created_by: Option<UserId>,
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
-    pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -143,7 +142,6 @@ mod tests {
             created_by: None,
             expires_at: Some(Timestamp::from_unix_seconds(2_000)),
             revoked_at: None,
-            last_used_at: None,
             created_at: now,
             updated_at: now,
         };

@@ -7,7 +7,7 @@ use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use crate::db::insert_into;
 use crate::{Conn, StoreError};
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 10] = [
     "id",
     "account_id",
     "name",
@@ -16,7 +16,6 @@ const COLUMNS: [&str; 11] = [
     "created_by",
     "expires_at",
     "revoked_at",
-    "last_used_at",
     "created_at",
     "updated_at",
 ];
