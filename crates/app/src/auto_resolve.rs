@@ -172,7 +172,7 @@ impl App {
             p.get("after_id").and_then(Value::as_i64),
         ) {
             (Some(at), Some(id)) => Some(Keyset {
-                key: Some(at),
+                key: None,
                 tie: at,
                 id,
             }),

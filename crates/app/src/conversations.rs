@@ -462,8 +462,6 @@ impl App {
         {
             self.schedule_wake(&mut c, &conv, t, now).await?;
         }
-        self.schedule_auto_resolve_tx(&mut c, &conv, status, now)
-            .await?;
         self.record_event(
             &mut c,
             &conv,
@@ -473,12 +471,16 @@ impl App {
             now,
         )
         .await?;
+        // A first message schedules the auto-resolve job as every message does.
         if let Some(content) = input.message.clone().filter(|s| !s.trim().is_empty()) {
             let mut spec = NewMessageSpec::outgoing(content);
             if let Some(tp) = &input.message_template_params {
                 spec.additional_attributes = json!({ "template_params": tp });
             }
             self.add_message_tx(&mut c, &conv, spec, &acting, now)
+                .await?;
+        } else {
+            self.schedule_auto_resolve_tx(&mut c, &conv, status, now)
                 .await?;
         }
         let conv = conversations::get_conversation(&mut c, conv.id).await?;

@@ -102,6 +102,11 @@ impl Acting {
             is_agent_role: false,
         }
     }
+    /// The agent (not an administrator) who becomes the assignee of a conversation they open,
+    /// as Chatwoot's `toggle_status` does.
+    pub fn opener(&self) -> Option<&User> {
+        self.user.as_ref().filter(|_| self.is_agent_role)
+    }
     /// The name activity texts use, when someone acts.
     pub fn name(&self) -> Option<String> {
         match &self.kind {

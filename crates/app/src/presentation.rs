@@ -81,6 +81,18 @@ pub(crate) fn dedup<T: std::hash::Hash + Eq + Copy>(v: Vec<T>) -> Vec<T> {
     v.into_iter().filter(|x| seen.insert(*x)).collect()
 }
 
+/// The attachments of some messages, by message, in one query.
+pub(crate) async fn attachments_by_message(
+    c: &mut Conn<'_>,
+    ids: &[MessageId],
+) -> AppResult<HashMap<MessageId, Vec<Attachment>>> {
+    let mut files: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
+    for a in messages::attachments_of(c, ids).await? {
+        files.entry(a.message_id).or_default().push(a);
+    }
+    Ok(files)
+}
+
 impl App {
     /// Senders and attachments of messages, in a fixed number of queries.
     pub(crate) async fn message_views(
@@ -116,10 +128,7 @@ impl App {
             .map(|x| (x.id, x))
             .collect();
         let ids: Vec<MessageId> = list.iter().map(|m| m.id).collect();
-        let mut files: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
-        for a in messages::attachments_of(c, &ids).await? {
-            files.entry(a.message_id).or_default().push(a);
-        }
+        let mut files = attachments_by_message(c, &ids).await?;
         Ok(list
             .into_iter()
             .map(|m| {

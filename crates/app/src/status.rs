@@ -274,10 +274,9 @@ impl App {
         };
         let after = conversations::get_conversation(&mut c, conv.id).await?;
         if after.status == ConversationStatus::Open
-            && acting.is_agent_role
-            && let Some(me) = acting.user.clone()
+            && let Some(me) = acting.opener()
         {
-            self.set_assignee_tx(&mut c, &after, Some(&me), &acting, now)
+            self.set_assignee_tx(&mut c, &after, Some(me), &acting, now)
                 .await?;
         }
         tx.commit().await?;

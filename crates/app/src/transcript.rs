@@ -28,7 +28,8 @@ fn sender_name(m: &MessageView) -> String {
     }
 }
 
-fn html_escape(s: &str) -> String {
+/// Text made safe inside HTML (also Fernand's `message` field).
+pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

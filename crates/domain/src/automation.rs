@@ -433,11 +433,9 @@ fn parse_test(
         .filter(|v| !v.trim().is_empty())
         .map(|v| attribute.normalize(v))
         .collect();
-    // "all" is every status but spam, as everywhere else.
     if *attribute == Attribute::Status && values.iter().any(|v| v == "all") {
-        values = ConversationStatus::ALL
+        values = ConversationStatus::LISTED
             .iter()
-            .filter(|s| **s != ConversationStatus::Spam)
             .map(|s| s.as_str().to_owned())
             .collect();
     }

@@ -30,6 +30,10 @@ impl ConversationStatus {
         Self::Spam,
     ];
 
+    /// What "all" means wherever a client says it (lists, filters, rules): every status but
+    /// spam.
+    pub const LISTED: [Self; 4] = [Self::Open, Self::Resolved, Self::Pending, Self::Snoozed];
+
     pub fn code(self) -> i16 {
         match self {
             Self::Open => 0,

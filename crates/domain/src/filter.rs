@@ -218,11 +218,9 @@ pub fn parse_conversation(
             continue;
         }
         let codes: Option<Vec<String>> = match c.key.as_str() {
-            // "all" is every status but spam, as in the list's `status=all`.
             "status" if c.values.iter().any(|v| v == "all") => Some(
-                ConversationStatus::ALL
+                ConversationStatus::LISTED
                     .iter()
-                    .filter(|s| **s != ConversationStatus::Spam)
                     .map(|s| s.code().to_string())
                     .collect(),
             ),

@@ -1,6 +1,8 @@
 //! Fernand's conversation API under `/fernand/…`, authenticated by `X-API-Key` (a service key,
 //! or a person's token with the account in `X-Account-Id` when they belong to several).
 
+use std::collections::HashMap;
+
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::get;
@@ -14,6 +16,7 @@ use confab_app::fernand::{
     FernandConversation, FernandListing, FernandPage, FernandPatch, FernandSort, Keyset,
     TimelineItem,
 };
+use confab_app::transcript::html_escape;
 use confab_app::{App, AppError, Principal, Scope};
 use serde_json::{Value, json};
 
@@ -72,6 +75,21 @@ impl FromRequestParts<App> for FernandScope {
     }
 }
 
+/// A query parameter, trimmed; blank is absent.
+fn param<'a>(p: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+    p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+/// `limit` as a number (its range is the use case's to check), `default` when absent.
+fn limit_param(p: &HashMap<String, String>, default: u64) -> ApiResult<u64> {
+    match param(p, "limit") {
+        None => Ok(default),
+        Some(l) => l
+            .parse()
+            .map_err(|_| ApiError::field("limit", "must be a whole number")),
+    }
+}
+
 /// The opaque cursor: the sort it belongs to and the position of the last row seen.
 fn encode_cursor(sort: FernandSort, k: &Keyset) -> String {
     let key = k.key.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
@@ -126,7 +144,7 @@ fn conversation_json(fc: &FernandConversation, sort: FernandSort) -> Value {
         "snooze_until": iso_or_null(c.snoozed_until),
         "wake_on_reply": c.snooze_wake_on_reply,
         "created_at": c.created_at.to_rails_iso(),
-        "cursor": encode_cursor(sort, &App::fernand_position(c, sort)),
+        "cursor": encode_cursor(sort, &sort.position(c)),
     })
 }
 
@@ -142,19 +160,14 @@ async fn list(
     FernandScope(scope): FernandScope,
     Params(p): Params,
 ) -> ApiResult<Json<Value>> {
-    let sort = match p.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    let sort = match param(&p, "sort") {
         None => FernandSort::default(),
         Some(s) => FernandSort::parse(s).ok_or_else(|| {
             ApiError::field("sort", "must be one of priority, oldest, newest, longest")
         })?,
     };
-    let limit = match p.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => 50,
-        Some(l) => l
-            .parse::<u64>()
-            .map_err(|_| ApiError::field("limit", "must be between 3 and 250"))?,
-    };
-    let after = match p.get("cursor").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    let limit = limit_param(&p, 50)?;
+    let after = match param(&p, "cursor") {
         None => None,
         Some(c) => Some(decode_cursor(c, sort)?),
     };
@@ -253,20 +266,7 @@ fn timeline_json(app: &App, conversation: i64, item: &TimelineItem) -> Value {
 
 /// Plain text as HTML: escaped, one paragraph, line breaks kept.
 fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 7);
-    out.push_str("<p>");
-    for ch in text.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
-        }
-    }
-    out.push_str("</p>");
-    out
+    format!("<p>{}</p>", html_escape(text).replace('\n', "<br>"))
 }
 
 async fn timeline(
@@ -275,19 +275,14 @@ async fn timeline(
     Ids(id): Ids<i64>,
     Params(p): Params,
 ) -> ApiResult<Json<Value>> {
-    let before = match p.get("before").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    let before = match param(&p, "before") {
         None => None,
         Some(b) => Some(
             item_id(b)
                 .ok_or_else(|| ApiError::field("before", "must be an item id such as m-123"))?,
         ),
     };
-    let limit = match p.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => 50,
-        Some(l) => l
-            .parse::<u64>()
-            .map_err(|_| ApiError::field("limit", "must be between 1 and 250"))?,
-    };
+    let limit = limit_param(&p, 50)?;
     let items = app.fernand_timeline(&scope, id, before, limit).await?;
     Ok(Json(json!({
         "data": items.iter().map(|i| timeline_json(&app, id, i)).collect::<Vec<_>>(),
@@ -310,12 +305,7 @@ async fn contacts(
     FernandScope(scope): FernandScope,
     Params(p): Params,
 ) -> ApiResult<Json<Value>> {
-    let limit = match p.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => 25,
-        Some(l) => l
-            .parse::<u64>()
-            .map_err(|_| ApiError::field("limit", "must be between 1 and 99"))?,
-    };
+    let limit = limit_param(&p, 25)?;
     let list = app
         .fernand_contacts(&scope, p.get("q").map(String::as_str), limit)
         .await?;

@@ -247,6 +247,16 @@ pub async fn list_contacts(
         .fetch_scalar::<i64>(&count_stmt)
         .await?
         .unwrap_or(0);
+    Ok((contacts_page(c, account, q, now).await?, total))
+}
+
+/// One page of contacts, without the count.
+pub async fn contacts_page(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    q: &ContactQuery<'_>,
+    now: Timestamp,
+) -> Result<Vec<Contact>, StoreError> {
     let mut stmt = base(account, q, now);
     for col in COLUMNS {
         stmt.column(("contacts", col));
@@ -300,12 +310,11 @@ pub async fn list_contacts(
     )
     .limit(q.per_page)
     .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
-    let page = if q.search.is_some() || q.filter.is_some() {
-        c.scanning().fetch_all(&stmt).await?
+    if q.search.is_some() || q.filter.is_some() {
+        c.scanning().fetch_all(&stmt).await
     } else {
-        c.fetch_all(&stmt).await?
-    };
-    Ok((page, total))
+        c.fetch_all(&stmt).await
+    }
 }
 
 /// Creates a contact's identity in an inbox. Idempotent on (contact, inbox, source_id):

@@ -381,8 +381,9 @@ pub struct ConversationQuery<'a> {
     pub after: Option<Keyset>,
 }
 
-/// A position in a sort order: the sort key of the last row seen (`None` where that key is
-/// NULL), the tie-breaking key, and the id. Which columns they are depends on the sort.
+/// A position in a sort order, from the last row seen: the nullable leading key of the
+/// priority and waiting-time sorts (`None` when NULL, and for the other sorts, which have
+/// none), the non-null key that follows (`tie`), and the id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keyset {
     pub key: Option<i64>,
@@ -395,14 +396,8 @@ impl Keyset {
     pub fn of(conv: &Conversation, sort: ConversationSort) -> Self {
         use ConversationSort as S;
         let (key, tie) = match sort {
-            S::LastActivityDesc | S::LastActivityAsc => (
-                Some(conv.last_activity_at.as_micros()),
-                conv.last_activity_at.as_micros(),
-            ),
-            S::CreatedAsc | S::CreatedDesc => (
-                Some(conv.created_at.as_micros()),
-                conv.created_at.as_micros(),
-            ),
+            S::LastActivityDesc | S::LastActivityAsc => (None, conv.last_activity_at.as_micros()),
+            S::CreatedAsc | S::CreatedDesc => (None, conv.created_at.as_micros()),
             S::PriorityAsc | S::PriorityDesc => (
                 conv.priority_code.map(i64::from),
                 conv.last_activity_at.as_micros(),

@@ -10,22 +10,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::conversations::{activities, conversation, incoming, messages, setup, show, toggle};
-use crate::helpers::{Tenant, TestApp, acc};
-use crate::service_keys::create_key as api_key;
+use crate::helpers::{Tenant, TestApp, acc, assert_invalid};
+use crate::service_keys::{ALL_SCOPES, create_key as api_key};
 use crate::webhook_sink::WebhookSink;
 
 /// The test clock's start: 2026-11-18T11:06:40Z, a Wednesday (12:06:40 CET in Paris).
 const START: i64 = 1_795_000_000;
-
-const ALL_SCOPES: &[&str] = &[
-    "conversation.read",
-    "conversation.status",
-    "conversation.assign",
-    "conversation.update",
-    "message.create",
-    "contact.read",
-    "contact.write",
-];
 
 /// A Fernand request, with `X-API-Key` when `key` is given.
 async fn fernand(
@@ -76,12 +66,6 @@ async fn fpatch_ok(app: &TestApp, id: i64, key: &str, body: Value) -> Value {
     let (status, got) = fpatch(app, id, key, body.clone()).await;
     assert_eq!(status, 200, "PATCH {body}: {got:?}");
     got
-}
-
-/// Asserts a 422 naming exactly `field`.
-fn assert_invalid(status: StatusCode, body: &Value, field: &str, what: &str) {
-    assert_eq!(status, 422, "{what}: {body:?}");
-    assert_eq!(body["attributes"], json!([field]), "{what}: {body:?}");
 }
 
 async fn set_zone(app: &TestApp, t: &Tenant, zone: &str) {
@@ -471,6 +455,28 @@ async fn every_snooze_form_resolves_in_the_account_zone() {
     assert_eq!(fget(&app, "/fernand/conversations/1", &key).await, before);
 }
 
+/// What happens between two pages: a second passes, one conversation is created and `target`
+/// changes status (never to spam), in turn.
+async fn change_the_list(
+    app: &TestApp,
+    t: &Tenant,
+    (inbox, contact): (i64, i64),
+    target: i64,
+    turn: usize,
+) {
+    let statuses = ["resolved", "pending", "snoozed", "open"];
+    app.clock.advance_seconds(1);
+    conversation(app, t, inbox, contact, json!({})).await;
+    toggle(
+        app,
+        t,
+        &t.admin,
+        target,
+        json!({ "status": statuses[turn % 4] }),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn cursor_paging_never_repeats_or_skips_while_the_list_changes() {
     let app = TestApp::spawn().await;
@@ -486,7 +492,6 @@ async fn cursor_paging_never_repeats_or_skips_while_the_list_changes() {
             app.clock.advance_seconds(1);
         }
     }
-    let statuses = ["resolved", "pending", "snoozed", "open"];
     let mut turn: usize = 0;
 
     // Newest first: what is created meanwhile is newer than every page, so the pages are exactly
@@ -499,18 +504,9 @@ async fn cursor_paging_never_repeats_or_skips_while_the_list_changes() {
         pages += 1;
         assert!(got.len() <= 4);
         seen.extend(got);
-        app.clock.advance_seconds(1);
-        conversation(&app, &t, inbox, contact, json!({})).await;
-        created += 1;
         let target = i64::try_from(turn * 7 % 25).unwrap() + 1;
-        toggle(
-            &app,
-            &t,
-            &t.admin,
-            target,
-            json!({ "status": statuses[turn % 4] }),
-        )
-        .await;
+        change_the_list(&app, &t, (inbox, contact), target, turn).await;
+        created += 1;
         turn += 1;
         match next {
             None => break,
@@ -531,18 +527,9 @@ async fn cursor_paging_never_repeats_or_skips_while_the_list_changes() {
         let (got, next) = page(&app, &key, "oldest", cursor.as_deref()).await;
         pages += 1;
         seen.extend(got);
-        app.clock.advance_seconds(1);
-        conversation(&app, &t, inbox, contact, json!({})).await;
-        created += 1;
         let target = i64::try_from(turn * 7 % 25).unwrap() + 1;
-        toggle(
-            &app,
-            &t,
-            &t.admin,
-            target,
-            json!({ "status": statuses[turn % 4] }),
-        )
-        .await;
+        change_the_list(&app, &t, (inbox, contact), target, turn).await;
+        created += 1;
         turn += 1;
         match next {
             None => break,
@@ -602,17 +589,8 @@ async fn cursor_paging_never_repeats_or_skips_while_the_list_changes() {
         let (got, next) = page(&app, &key, "priority", cursor.as_deref()).await;
         pages += 1;
         seen.extend(got);
-        app.clock.advance_seconds(1);
-        conversation(&app, &t, inbox, contact, json!({})).await;
         let target = seen[turn % seen.len()];
-        toggle(
-            &app,
-            &t,
-            &t.admin,
-            target,
-            json!({ "status": statuses[turn % 4] }),
-        )
-        .await;
+        change_the_list(&app, &t, (inbox, contact), target, turn).await;
         turn += 1;
         match next {
             None => break,

@@ -37,6 +37,12 @@ pub struct Tenant {
     pub agent: String,
 }
 
+/// Asserts a 422 naming exactly `field` (`what` says which request, in the failure).
+pub fn assert_invalid(status: StatusCode, body: &Value, field: &str, what: &str) {
+    assert_eq!(status, 422, "{what}: {body:?}");
+    assert_eq!(body["attributes"], json!([field]), "{what}: {body:?}");
+}
+
 pub struct Resp {
     pub status: StatusCode,
     pub body: Value,

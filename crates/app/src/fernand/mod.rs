@@ -25,6 +25,9 @@ use crate::error::{AppError, AppResult};
 use crate::lifecycle::{Acting, SnoozeInput, StatusPolicy, changed};
 use crate::{App, Scope};
 
+mod query;
+use query::{ParsedQuery, parse_query};
+
 /// Fernand's page sizes.
 pub const LIMITS: std::ops::RangeInclusive<u64> = 3..=250;
 /// The longest subject a client may set.
@@ -62,6 +65,10 @@ impl FernandSort {
             Self::Longest => "longest",
         }
     }
+    /// The position of a conversation in this sort (each object's own `cursor`).
+    pub fn position(self, conv: &Conversation) -> Keyset {
+        Keyset::of(conv, self.order())
+    }
     fn order(self) -> ConversationSort {
         match self {
             Self::Newest => ConversationSort::CreatedDesc,
@@ -79,54 +86,6 @@ pub struct FernandListing {
     pub sort: FernandSort,
     pub q: Option<String>,
     pub after: Option<Keyset>,
-}
-
-/// The conditions of `q`: `status:`, `agent:`, `tag:` and free words.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct ParsedQuery {
-    status: Option<StatusFilter>,
-    agent: Option<String>,
-    tags: Vec<String>,
-    words: Vec<String>,
-}
-
-const OPENED: &[ConversationStatus] = &[ConversationStatus::Open, ConversationStatus::Pending];
-const CLOSED: &[ConversationStatus] = &[ConversationStatus::Resolved];
-const SNOOZED: &[ConversationStatus] = &[ConversationStatus::Snoozed];
-const SPAM: &[ConversationStatus] = &[ConversationStatus::Spam];
-
-fn parse_query(q: &str) -> AppResult<ParsedQuery> {
-    let mut out = ParsedQuery::default();
-    for token in q.split_whitespace() {
-        let (key, value) = match token.split_once(':') {
-            Some((k, v)) if !v.is_empty() => (k.to_ascii_lowercase(), v),
-            _ => {
-                out.words.push(token.to_owned());
-                continue;
-            }
-        };
-        match key.as_str() {
-            "status" => {
-                let set = match value.to_ascii_uppercase().as_str() {
-                    "OPENED" | "OPEN" => OPENED,
-                    "CLOSED" => CLOSED,
-                    "SNOOZED" => SNOOZED,
-                    "SPAM" => SPAM,
-                    _ => {
-                        return Err(AppError::invalid(
-                            "q",
-                            "status: must be one of OPENED, CLOSED, SNOOZED, SPAM",
-                        ));
-                    }
-                };
-                out.status = Some(StatusFilter::Many(set));
-            }
-            "agent" => out.agent = Some(value.to_owned()),
-            "tag" => out.tags.push(value.to_lowercase()),
-            _ => out.words.push(token.to_owned()),
-        }
-    }
-    Ok(out)
 }
 
 /// One page of conversations with what their Fernand objects need.
@@ -198,10 +157,10 @@ impl App {
                     })?),
                 ),
                 other => {
-                    let user = self.agent_by_id_or_email(&mut c, scope, other).await?;
+                    let user = self.member_user(&mut c, scope, other).await?;
                     (
                         AssigneeFilter::Me,
-                        Some(user.ok_or_else(|| {
+                        Some(user.map(|u| u.id).ok_or_else(|| {
                             AppError::invalid("q", "agent: names no agent of this account")
                         })?),
                     )
@@ -251,11 +210,6 @@ impl App {
             next,
             sort: listing.sort,
         })
-    }
-
-    /// The position of a conversation in a Fernand sort (each object's own `cursor`).
-    pub fn fernand_position(conv: &Conversation, sort: FernandSort) -> Keyset {
-        Keyset::of(conv, sort.order())
     }
 
     /// `GET /fernand/conversations/{id}`.
@@ -333,13 +287,13 @@ impl App {
             .collect())
     }
 
-    /// An agent of the account by id or email.
-    async fn agent_by_id_or_email(
+    /// A member of the account by id or email.
+    async fn member_user(
         &self,
         c: &mut confab_store::Conn<'_>,
         scope: &Scope,
         who: &str,
-    ) -> AppResult<Option<UserId>> {
+    ) -> AppResult<Option<User>> {
         let user = match who.parse::<i64>() {
             Ok(id) => users::find_user(c, UserId(id)).await?,
             Err(_) => users::find_user_by_email(c, who).await?,
@@ -347,9 +301,8 @@ impl App {
         let Some(user) = user else {
             return Ok(None);
         };
-        Ok(accounts::find_account_user(c, scope.account_id(), user.id)
-            .await?
-            .map(|_| user.id))
+        let member = accounts::find_account_user(c, scope.account_id(), user.id).await?;
+        Ok(member.map(|_| user))
     }
 
     /// `PATCH /fernand/conversations/{id}`: every field is checked (values and the key's
@@ -514,21 +467,24 @@ impl App {
             self.set_status_policy_tx(&mut c, &conv, to, snooze_until, policy, &acting, now)
                 .await?;
         }
+        // Each step works on the row as the previous one left it; read again only after a write.
+        let mut cur = if status.is_some() {
+            conversations::get_conversation(&mut c, conv.id).await?
+        } else {
+            conv
+        };
         // As in Chatwoot's toggle_status, an agent (not an administrator) who opens a
         // conversation becomes its assignee, unless the request names one.
-        let assignee = match (assignee, status, &acting.user) {
-            (None, Some(ConversationStatus::Open), Some(me)) if acting.is_agent_role => {
-                Some(Some(me.clone()))
-            }
-            (a, _, _) => a,
+        let assignee = match (assignee, status) {
+            (None, Some(ConversationStatus::Open)) => acting.opener().cloned().map(Some),
+            (a, _) => a,
         };
         if let Some(who) = assignee {
-            let cur = conversations::get_conversation(&mut c, conv.id).await?;
             self.set_assignee_tx(&mut c, &cur, who.as_ref(), &acting, now)
                 .await?;
+            cur = conversations::get_conversation(&mut c, cur.id).await?;
         }
         if let Some(subject) = subject {
-            let cur = conversations::get_conversation(&mut c, conv.id).await?;
             let previous = cur.additional_attributes.get("subject").cloned();
             if previous.as_ref().and_then(Value::as_str) != Some(subject.as_str()) {
                 let mut attrs = cur.additional_attributes.clone();
@@ -540,29 +496,16 @@ impl App {
                     additional_attributes: Some(attrs),
                     ..Default::default()
                 };
-                conversations::update_conversation(&mut c, conv.id, &ch, now).await?;
+                conversations::update_conversation(&mut c, cur.id, &ch, now).await?;
                 let diff = changed("subject", previous.unwrap_or(Value::Null), json!(subject));
                 self.record_event(&mut c, &cur, "conversation_updated", diff, &acting, now)
                     .await?;
+                cur = conversations::get_conversation(&mut c, cur.id).await?;
             }
         }
-        let after = conversations::get_conversation(&mut c, conv.id).await?;
-        let out = self.fernand_one(&mut c, scope, after).await?;
+        let out = self.fernand_one(&mut c, scope, cur).await?;
         tx.commit().await?;
         Ok(out)
-    }
-
-    /// A member of the account by id or email, with the user record.
-    async fn member_user(
-        &self,
-        c: &mut confab_store::Conn<'_>,
-        scope: &Scope,
-        who: &str,
-    ) -> AppResult<Option<User>> {
-        match self.agent_by_id_or_email(c, scope, who).await? {
-            Some(id) => Ok(users::find_user(c, id).await?),
-            None => Ok(None),
-        }
     }
 
     /// `GET /fernand/conversations/{id}/messages`: newest first, `before` an item id.
@@ -592,19 +535,15 @@ impl App {
         )
         .await?;
         rows.reverse();
-        let mut items = Vec::with_capacity(rows.len());
         let ids: Vec<confab_domain::MessageId> = rows.iter().map(|m| m.id).collect();
-        let mut files = messages::attachments_of(&mut c, &ids).await?;
-        for m in rows {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                files.into_iter().partition(|a| a.message_id == m.id);
-            files = rest;
-            items.push(TimelineItem {
+        let mut files = crate::presentation::attachments_by_message(&mut c, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| TimelineItem {
+                attachments: files.remove(&m.id).unwrap_or_default(),
                 message: m,
-                attachments: mine,
-            });
-        }
-        Ok(items)
+            })
+            .collect())
     }
 
     /// `GET /fernand/contacts?q=`: with `@` the email only, else name and email.
@@ -621,7 +560,7 @@ impl App {
         }
         let q = q.map(str::trim).filter(|s| !s.is_empty());
         let mut c = self.store().conn();
-        let (rows, _) = contact_store::list_contacts(
+        let rows = contact_store::contacts_page(
             &mut c,
             scope.account_id(),
             &ContactQuery {
@@ -653,20 +592,6 @@ fn derive_subject(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_query_language_splits_status_agent_tags_and_words() {
-        let p = parse_query("status:opened agent:ada@example.com tag:vip refund late").unwrap();
-        assert_eq!(p.status, Some(StatusFilter::Many(OPENED)));
-        assert_eq!(p.agent.as_deref(), Some("ada@example.com"));
-        assert_eq!(p.tags, vec!["vip"]);
-        assert_eq!(p.words, vec!["refund", "late"]);
-        assert!(parse_query("status:pending").is_err());
-        assert_eq!(
-            parse_query("status:SPAM").unwrap().status,
-            Some(StatusFilter::Many(SPAM))
-        );
-    }
 
     #[test]
     fn a_derived_subject_is_the_first_non_blank_line() {
