@@ -154,20 +154,39 @@ impl App {
         if token.is_empty() {
             return Err(AppError::InvalidToken);
         }
-        let mut c = self.store().conn();
         let digest = self.secret().digest(token);
+        // Read before the look-up: an answer read under an older epoch is never kept.
+        let epoch = self.store().auth_epoch();
+        let kept = epoch.and_then(|e| self.inner.credentials.owner(e, &digest));
+        let owner = match kept {
+            Some(owner) => owner,
+            None => {
+                let owner = self.look_up_owner(token, &digest).await?;
+                if let (Some(e), Principal::User(_) | Principal::ServiceKey(_)) = (epoch, &owner) {
+                    self.inner.credentials.keep_owner(e, digest, owner.clone());
+                }
+                owner
+            }
+        };
+        match owner {
+            Principal::ServiceKey(k) if !k.usable_at(self.now()) => Err(AppError::InvalidToken),
+            owner => Ok(owner),
+        }
+    }
+
+    async fn look_up_owner(&self, token: &str, digest: &str) -> AppResult<Principal> {
+        let mut c = self.store().conn();
         if token.starts_with(SERVICE_KEY_PREFIX) {
-            let key = api_keys::find_by_digest(&mut c, &digest)
+            let key = api_keys::find_by_digest(&mut c, digest)
                 .await?
-                .filter(|k| k.usable_at(self.now()))
                 .ok_or(AppError::InvalidToken)?;
             return Ok(Principal::ServiceKey(key));
         }
         // Users first: one joined statement for the common case.
-        if let Some(user) = tokens::find_user_by_digest(&mut c, &digest).await? {
+        if let Some(user) = tokens::find_user_by_digest(&mut c, digest).await? {
             return Ok(Principal::User(user));
         }
-        let stored = tokens::find_by_digest(&mut c, &digest)
+        let stored = tokens::find_by_digest(&mut c, digest)
             .await?
             .ok_or(AppError::InvalidToken)?;
         let found = match stored.owner {
@@ -206,14 +225,26 @@ impl App {
     /// active; a user must be a member; a bot must belong to the account or serve one of its inboxes.
     pub async fn scope(&self, principal: &Principal, account_id: AccountId) -> AppResult<Scope> {
         let mut c = self.store().conn();
+        let epoch = self.store().auth_epoch();
+        let kept = &self.inner.credentials;
         let (account, actor) = match principal {
             Principal::User(user) => {
-                let (account, membership) =
-                    accounts::find_account_with_membership(&mut c, account_id, user.id)
-                        .await?
-                        .ok_or(AppError::NotFound)?;
-                let membership =
-                    membership.ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
+                let found = match epoch.and_then(|e| kept.member(e, user.id, account_id)) {
+                    Some(found) => found,
+                    None => {
+                        let (account, membership) =
+                            accounts::find_account_with_membership(&mut c, account_id, user.id)
+                                .await?
+                                .ok_or(AppError::NotFound)?;
+                        let membership =
+                            membership.ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
+                        if let Some(e) = epoch {
+                            kept.keep_member(e, account.clone(), membership.clone());
+                        }
+                        (account, membership)
+                    }
+                };
+                let (account, membership) = found;
                 let actor = Actor::User {
                     user: user.clone(),
                     membership,
@@ -225,9 +256,18 @@ impl App {
                 if key.account_id != account_id {
                     return Err(AppError::InvalidToken);
                 }
-                let account = accounts::find_account(&mut c, account_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+                let account = match epoch.and_then(|e| kept.account(e, account_id)) {
+                    Some(account) => account,
+                    None => {
+                        let account = accounts::find_account(&mut c, account_id)
+                            .await?
+                            .ok_or(AppError::NotFound)?;
+                        if let Some(e) = epoch {
+                            kept.keep_account(e, account.clone());
+                        }
+                        account
+                    }
+                };
                 (account, Actor::ServiceKey(key.clone()))
             }
             other => {

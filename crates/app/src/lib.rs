@@ -16,6 +16,7 @@ pub mod bootstrap;
 mod clock;
 pub mod contacts;
 pub mod conversations;
+mod credentials;
 pub mod csat;
 pub mod custom_attributes;
 pub mod custom_filters;
@@ -105,6 +106,8 @@ struct Inner {
     /// This node's live sockets, and the renderer of their frames (installed by the HTTP layer).
     live: live::Hub,
     live_renderer: std::sync::OnceLock<Arc<dyn live::LiveRenderer>>,
+    /// Answers of token and membership look-ups (see `credentials`).
+    credentials: credentials::Credentials,
 }
 
 /// The application: the store, the secret, the clock. Cheap to clone.
@@ -132,6 +135,7 @@ impl App {
                 config,
                 jobs: tokio::sync::Notify::new(),
                 jobs_running: tokio::sync::Mutex::new(()),
+                credentials: credentials::Credentials::default(),
             }),
         }
     }

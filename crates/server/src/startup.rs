@@ -189,7 +189,8 @@ impl Server {
 
     /// Serves until `shutdown` is cancelled, then stops accepting and finishes in-flight
     /// requests. Beside the HTTP server run the job runner (snooze wake-ups, emails), the
-    /// outbox (webhook deliveries) and the live feed (events to `/cable` sockets); they stop
+    /// outbox (webhook deliveries), the live feed (events to `/cable` sockets) and, on
+    /// PostgreSQL, the listener for other nodes' credential changes; they stop
     /// with it, and whatever the first two had not done waits in the database for the next
     /// start.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
@@ -201,6 +202,10 @@ impl Server {
         background.spawn(async move { app.run_outbox_until(stop.cancelled_owned()).await });
         let (app, stop) = (self.app.clone(), shutdown.clone());
         background.spawn(async move { app.run_live_until(stop.cancelled_owned()).await });
+        let (app, stop) = (self.app.clone(), shutdown.clone());
+        background.spawn(async move {
+            app.run_credential_watch_until(stop.cancelled_owned()).await;
+        });
         let served = axum::serve(
             self.listener,
             axum::ServiceExt::<axum::extract::Request>::into_make_service(service),

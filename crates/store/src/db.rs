@@ -11,7 +11,10 @@ use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, FromRow};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::StoreError;
+use crate::auth_watch::{AuthWatch, writes_credentials};
 use crate::sqlite::{self, SqliteDb};
 
 /// Which engine a store runs on.
@@ -23,13 +26,16 @@ pub enum Engine {
 
 /// A place to run statements: a pool (each statement takes any free connection) or one
 /// connection (inside a transaction).
+///
+/// Each carries where a write to the credential tables is noted (see `auth_watch`): the
+/// store's epoch for a statement that commits on its own, the transaction's mark otherwise.
 pub enum Conn<'c> {
-    SqlitePool(&'c std::sync::Arc<SqliteDb>),
+    SqlitePool(&'c std::sync::Arc<SqliteDb>, &'c AuthWatch),
     /// The pool, for statements that may visit a large part of a table (see [`Conn::scanning`]).
-    SqliteScan(&'c std::sync::Arc<SqliteDb>),
-    PgPool(&'c PgPool),
-    Sqlite(&'c mut rusqlite::Connection),
-    Pg(&'c mut PgConnection),
+    SqliteScan(&'c std::sync::Arc<SqliteDb>, &'c AuthWatch),
+    PgPool(&'c PgPool, &'c AuthWatch),
+    Sqlite(&'c mut rusqlite::Connection, &'c AtomicBool),
+    Pg(&'c mut PgConnection, &'c AtomicBool),
 }
 
 /// Rows that decode from both engines.
@@ -60,16 +66,24 @@ impl<T> Scalar for T where
 macro_rules! pg {
     ($conn:expr, $stmt:expr, |$sql:ident, $args:ident, $exec:ident| $body:expr) => {{
         let ($sql, $args) = $stmt.build_sqlx(PostgresQueryBuilder);
+        let credentials = writes_credentials(&$sql);
         match $conn {
-            Conn::PgPool(p) => {
+            Conn::PgPool(p, watch) => {
                 let $exec = *p;
-                $body
+                let out = $body;
+                if credentials {
+                    watch.bump();
+                }
+                out
             }
-            Conn::Pg(c) => {
+            Conn::Pg(c, mark) => {
+                if credentials {
+                    mark.store(true, Ordering::SeqCst);
+                }
                 let $exec = &mut **c;
                 $body
             }
-            Conn::SqlitePool(_) | Conn::SqliteScan(_) | Conn::Sqlite(_) => {
+            Conn::SqlitePool(..) | Conn::SqliteScan(..) | Conn::Sqlite(..) => {
                 unreachable!("SQLite handled before")
             }
         }
@@ -79,8 +93,8 @@ macro_rules! pg {
 impl Conn<'_> {
     pub fn engine(&self) -> Engine {
         match self {
-            Conn::SqlitePool(_) | Conn::SqliteScan(_) | Conn::Sqlite(_) => Engine::Sqlite,
-            Conn::PgPool(_) | Conn::Pg(_) => Engine::Postgres,
+            Conn::SqlitePool(..) | Conn::SqliteScan(..) | Conn::Sqlite(..) => Engine::Sqlite,
+            Conn::PgPool(..) | Conn::Pg(..) => Engine::Postgres,
         }
     }
 
@@ -95,14 +109,17 @@ impl Conn<'_> {
         + Send
         + 'static,
     ) -> Option<Result<R, StoreError>> {
-        let (db, scan) = match self {
-            Conn::Sqlite(c) => {
+        let (db, watch, scan) = match self {
+            Conn::Sqlite(c, mark) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                if writes_credentials(&sql) {
+                    mark.store(true, Ordering::SeqCst);
+                }
                 return Some(f(c, &sql, &values.0));
             }
-            Conn::SqlitePool(db) => (*db, false),
-            Conn::SqliteScan(db) => (*db, true),
-            Conn::PgPool(_) | Conn::Pg(_) => return None,
+            Conn::SqlitePool(db, watch) => (*db, *watch, false),
+            Conn::SqliteScan(db, watch) => (*db, *watch, true),
+            Conn::PgPool(..) | Conn::Pg(..) => return None,
         };
         let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
         let values = values.0;
@@ -129,7 +146,13 @@ impl Conn<'_> {
         Some(match read {
             Ok(Some(r)) => Ok(r),
             Ok(None) => match db.autocommit_writer().await {
-                Ok(mut w) => sqlite::with_lock_retry(w.conn(), |c| f(c, &sql, &values)).await,
+                Ok(mut w) => {
+                    let out = sqlite::with_lock_retry(w.conn(), |c| f(c, &sql, &values)).await;
+                    if out.is_ok() && writes_credentials(&sql) {
+                        watch.bump();
+                    }
+                    out
+                }
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
@@ -143,10 +166,10 @@ impl Conn<'_> {
     /// PostgreSQL runs statements in its own processes, so nothing changes there.
     pub fn scanning(&mut self) -> Conn<'_> {
         match self {
-            Conn::SqlitePool(db) | Conn::SqliteScan(db) => Conn::SqliteScan(db),
-            Conn::Sqlite(c) => Conn::Sqlite(c),
-            Conn::PgPool(p) => Conn::PgPool(p),
-            Conn::Pg(c) => Conn::Pg(c),
+            Conn::SqlitePool(db, w) | Conn::SqliteScan(db, w) => Conn::SqliteScan(db, w),
+            Conn::Sqlite(c, m) => Conn::Sqlite(c, m),
+            Conn::PgPool(p, w) => Conn::PgPool(p, w),
+            Conn::Pg(c, m) => Conn::Pg(c, m),
         }
     }
 
@@ -223,28 +246,35 @@ impl Conn<'_> {
     ) -> Result<Vec<T>, StoreError> {
         let none = sea_query::Values(Vec::new());
         Ok(match self {
-            Conn::SqlitePool(db) | Conn::SqliteScan(db) => {
+            Conn::SqlitePool(db, _) | Conn::SqliteScan(db, _) => {
                 db.read(|c| sqlite::fetch_all(c, sql, &none))?
             }
-            Conn::Sqlite(c) => sqlite::fetch_all(c, sql, &none)?,
-            Conn::PgPool(p) => sqlx::query_as(sql).fetch_all(*p).await?,
-            Conn::Pg(c) => sqlx::query_as(sql).fetch_all(&mut **c).await?,
+            Conn::Sqlite(c, _) => sqlite::fetch_all(c, sql, &none)?,
+            Conn::PgPool(p, _) => sqlx::query_as(sql).fetch_all(*p).await?,
+            Conn::Pg(c, _) => sqlx::query_as(sql).fetch_all(&mut **c).await?,
         })
     }
 
     /// Runs generated SQL text (one or more statements, values already rendered as literals)
-    /// without preparing or caching it. Bulk loading only.
+    /// without preparing or caching it. Bulk loading only; counted as a credential change, as
+    /// it may write anything.
     pub async fn execute_raw(&mut self, sql: String) -> Result<(), StoreError> {
         match self {
-            Conn::SqlitePool(db) | Conn::SqliteScan(db) => {
+            Conn::SqlitePool(db, watch) | Conn::SqliteScan(db, watch) => {
                 let mut w = db.autocommit_writer().await?;
                 sqlite::with_lock_retry(w.conn(), |c| Ok(c.execute_batch(&sql)?)).await?;
+                watch.bump();
             }
-            Conn::Sqlite(c) => c.execute_batch(&sql)?,
-            Conn::PgPool(p) => {
+            Conn::Sqlite(c, mark) => {
+                mark.store(true, Ordering::SeqCst);
+                c.execute_batch(&sql)?;
+            }
+            Conn::PgPool(p, watch) => {
                 sqlx::raw_sql(AssertSqlSafe(sql)).execute(*p).await?;
+                watch.bump();
             }
-            Conn::Pg(c) => {
+            Conn::Pg(c, mark) => {
+                mark.store(true, Ordering::SeqCst);
                 sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **c).await?;
             }
         };
@@ -270,6 +300,9 @@ pub struct Tx {
     inner: TxInner,
     /// Signalled on commit (see `Store::committed`).
     commits: std::sync::Arc<Commits>,
+    /// Moved after the commit when a statement wrote a credential table (`wrote_credentials`).
+    auth: std::sync::Arc<AuthWatch>,
+    wrote_credentials: AtomicBool,
 }
 
 /// What a commit of this node signals: the outbox (one waiter), and a counter any number of
@@ -295,28 +328,40 @@ enum TxInner {
 }
 
 impl Tx {
-    pub(crate) fn sqlite(t: sqlite::SqliteTx, commits: std::sync::Arc<Commits>) -> Self {
-        Self {
-            inner: TxInner::Sqlite(t),
-            commits,
-        }
+    pub(crate) fn sqlite(
+        t: sqlite::SqliteTx,
+        commits: std::sync::Arc<Commits>,
+        auth: std::sync::Arc<AuthWatch>,
+    ) -> Self {
+        Self::new(TxInner::Sqlite(t), commits, auth)
     }
 
     pub(crate) fn postgres(
         t: sqlx::Transaction<'static, sqlx::Postgres>,
         commits: std::sync::Arc<Commits>,
+        auth: std::sync::Arc<AuthWatch>,
+    ) -> Self {
+        Self::new(TxInner::Postgres(t), commits, auth)
+    }
+
+    fn new(
+        inner: TxInner,
+        commits: std::sync::Arc<Commits>,
+        auth: std::sync::Arc<AuthWatch>,
     ) -> Self {
         Self {
-            inner: TxInner::Postgres(t),
+            inner,
             commits,
+            auth,
+            wrote_credentials: AtomicBool::new(false),
         }
     }
 
     /// The transaction's connection.
     pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::Sqlite(t.conn()),
-            TxInner::Postgres(t) => Conn::Pg(t),
+            TxInner::Sqlite(t) => Conn::Sqlite(t.conn(), &self.wrote_credentials),
+            TxInner::Postgres(t) => Conn::Pg(t, &self.wrote_credentials),
         }
     }
 
@@ -331,11 +376,19 @@ impl Tx {
     }
 
     async fn finish(self, signal: bool) -> Result<(), StoreError> {
-        let Tx { inner, commits } = self;
+        let Tx {
+            inner,
+            commits,
+            auth,
+            wrote_credentials,
+        } = self;
         match inner {
             // Releases the writer as it returns.
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
+        }
+        if wrote_credentials.into_inner() {
+            auth.bump();
         }
         if signal {
             commits.outbox.notify_one();

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod agent_bots;
 pub mod api_keys;
+mod auth_watch;
 pub mod automation_rules;
 pub mod contacts;
 pub mod conversations;
@@ -71,6 +72,8 @@ pub struct Store {
     pool: Pool,
     /// Signalled by every commit of this node, so after-commit work (the outbox) starts at once.
     commits: Arc<db::Commits>,
+    /// Moved by every committed change to credentials (see `auth_watch`).
+    auth: Arc<auth_watch::AuthWatch>,
 }
 
 impl Store {
@@ -84,6 +87,7 @@ impl Store {
             Ok(Self {
                 pool: Pool::Sqlite(Arc::new(db)),
                 commits: Arc::default(),
+                auth: Arc::new(auth_watch::AuthWatch::new(true)),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let co = PgConnectOptions::from_str(url)
@@ -101,6 +105,8 @@ impl Store {
             Ok(Self {
                 pool: Pool::Postgres(pool),
                 commits: Arc::default(),
+                // Nothing is cached until `follow_auth_changes` listens.
+                auth: Arc::new(auth_watch::AuthWatch::new(false)),
             })
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
@@ -142,18 +148,22 @@ impl Store {
     /// A connection for reads outside a transaction.
     pub fn conn(&self) -> Conn<'_> {
         match &self.pool {
-            Pool::Sqlite(db) => Conn::SqlitePool(db),
-            Pool::Postgres(p) => Conn::PgPool(p),
+            Pool::Sqlite(db) => Conn::SqlitePool(db, &self.auth),
+            Pool::Postgres(p) => Conn::PgPool(p, &self.auth),
         }
     }
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(db) => {
-                Tx::sqlite(sqlite::SqliteTx::begin(db).await?, self.commits.clone())
+            Pool::Sqlite(db) => Tx::sqlite(
+                sqlite::SqliteTx::begin(db).await?,
+                self.commits.clone(),
+                self.auth.clone(),
+            ),
+            Pool::Postgres(p) => {
+                Tx::postgres(p.begin().await?, self.commits.clone(), self.auth.clone())
             }
-            Pool::Postgres(p) => Tx::postgres(p.begin().await?, self.commits.clone()),
         })
     }
 

@@ -16,6 +16,7 @@ mod auth;
 mod automation;
 mod contacts;
 mod conversations;
+mod credential_changes;
 mod csat;
 mod custom_attributes_and_filters;
 mod errors;
