@@ -51,7 +51,9 @@ async fn complete(store: &Store) -> u64 {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("the store never listened for credential changes");
+    store
+        .auth_epoch()
+        .expect("the store never listened for credential changes")
 }
 
 /// The epoch once any announcement on its way has arrived.
