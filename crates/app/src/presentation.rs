@@ -12,7 +12,7 @@ use confab_domain::message::{Attachment, Message, SenderType};
 use confab_domain::team::Team;
 use confab_domain::user::User;
 use confab_domain::{
-    AgentBotId, ContactId, ConversationId, InboxId, MessageId, TeamId, Timestamp, UserId,
+    AccountId, AgentBotId, ContactId, ConversationId, InboxId, MessageId, TeamId, Timestamp, UserId,
 };
 use confab_store::{Conn, accounts, agent_bots, contacts, inboxes, messages, teams, users};
 
@@ -93,6 +93,103 @@ pub(crate) async fn attachments_by_message(
     Ok(files)
 }
 
+/// Contacts, users and bots by id: the parties of a page and the senders of its messages,
+/// read together (one query per kind).
+#[derive(Default)]
+struct People {
+    contacts: HashMap<ContactId, Contact>,
+    /// With the membership in the page's account (when read for conversations).
+    users: HashMap<UserId, (User, Option<AccountUser>)>,
+    bots: HashMap<AgentBotId, AgentBot>,
+}
+
+/// The ids of the people to read.
+#[derive(Default)]
+struct Wanted {
+    contacts: Vec<ContactId>,
+    users: Vec<UserId>,
+    bots: Vec<i64>,
+}
+
+impl Wanted {
+    fn senders(&mut self, list: &[Message]) {
+        for m in list {
+            match (m.sender_type(), m.sender_id) {
+                (Some(SenderType::Contact), Some(id)) => self.contacts.push(ContactId(id)),
+                (Some(SenderType::User), Some(id)) => self.users.push(UserId(id)),
+                (Some(SenderType::AgentBot), Some(id)) => self.bots.push(id),
+                _ => {}
+            }
+        }
+    }
+
+    /// One query per kind; users with their membership in `account` when one is given.
+    async fn read(self, c: &mut Conn<'_>, account: Option<AccountId>) -> AppResult<People> {
+        let users = dedup(self.users);
+        let users = match account {
+            Some(a) => accounts::list_users_with_membership(c, a, &users).await?,
+            None => users::list_by_ids(c, &users)
+                .await?
+                .into_iter()
+                .map(|u| (u, None))
+                .collect(),
+        };
+        Ok(People {
+            contacts: contacts::list_by_ids(c, &dedup(self.contacts))
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x))
+                .collect(),
+            users: users.into_iter().map(|x| (x.0.id, x)).collect(),
+            bots: agent_bots::list_by_ids(c, &dedup(self.bots))
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x))
+                .collect(),
+        })
+    }
+}
+
+/// Messages with their senders (from `people`) and attachments (one query).
+async fn message_views_among(
+    c: &mut Conn<'_>,
+    list: Vec<Message>,
+    display_ids: &HashMap<ConversationId, i64>,
+    people: &People,
+) -> AppResult<Vec<MessageView>> {
+    let ids: Vec<MessageId> = list.iter().map(|m| m.id).collect();
+    let mut files = attachments_by_message(c, &ids).await?;
+    Ok(list
+        .into_iter()
+        .map(|m| {
+            let sender = match (m.sender_type(), m.sender_id) {
+                (Some(SenderType::Contact), Some(id)) => people
+                    .contacts
+                    .get(&ContactId(id))
+                    .cloned()
+                    .map(Sender::Contact),
+                (Some(SenderType::User), Some(id)) => people
+                    .users
+                    .get(&UserId(id))
+                    .map(|(u, _)| Sender::User(u.clone())),
+                (Some(SenderType::AgentBot), Some(id)) => people
+                    .bots
+                    .get(&AgentBotId(id))
+                    .cloned()
+                    .map(Sender::AgentBot),
+                _ => None,
+            };
+            MessageView {
+                display_id: display_ids.get(&m.conversation_id).copied().unwrap_or(0),
+                attachments: files.remove(&m.id).unwrap_or_default(),
+                sender,
+                message: m,
+                echo_id: None,
+            }
+        })
+        .collect())
+}
+
 impl App {
     /// Senders and attachments of messages, in a fixed number of queries.
     pub(crate) async fn message_views(
@@ -101,58 +198,10 @@ impl App {
         list: Vec<Message>,
         display_ids: &HashMap<ConversationId, i64>,
     ) -> AppResult<Vec<MessageView>> {
-        let mut contact_ids = Vec::new();
-        let mut user_ids = Vec::new();
-        let mut bot_ids = Vec::new();
-        for m in &list {
-            match (m.sender_type(), m.sender_id) {
-                (Some(SenderType::Contact), Some(id)) => contact_ids.push(ContactId(id)),
-                (Some(SenderType::User), Some(id)) => user_ids.push(UserId(id)),
-                (Some(SenderType::AgentBot), Some(id)) => bot_ids.push(id),
-                _ => {}
-            }
-        }
-        let contacts: HashMap<ContactId, Contact> = contacts::list_by_ids(c, &dedup(contact_ids))
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let users: HashMap<UserId, User> = users::list_by_ids(c, &dedup(user_ids))
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let bots: HashMap<AgentBotId, AgentBot> = agent_bots::list_by_ids(c, &dedup(bot_ids))
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let ids: Vec<MessageId> = list.iter().map(|m| m.id).collect();
-        let mut files = attachments_by_message(c, &ids).await?;
-        Ok(list
-            .into_iter()
-            .map(|m| {
-                let sender = match (m.sender_type(), m.sender_id) {
-                    (Some(SenderType::Contact), Some(id)) => {
-                        contacts.get(&ContactId(id)).cloned().map(Sender::Contact)
-                    }
-                    (Some(SenderType::User), Some(id)) => {
-                        users.get(&UserId(id)).cloned().map(Sender::User)
-                    }
-                    (Some(SenderType::AgentBot), Some(id)) => {
-                        bots.get(&AgentBotId(id)).cloned().map(Sender::AgentBot)
-                    }
-                    _ => None,
-                };
-                MessageView {
-                    display_id: display_ids.get(&m.conversation_id).copied().unwrap_or(0),
-                    attachments: files.remove(&m.id).unwrap_or_default(),
-                    sender,
-                    message: m,
-                    echo_id: None,
-                }
-            })
-            .collect())
+        let mut wanted = Wanted::default();
+        wanted.senders(&list);
+        let people = wanted.read(c, None).await?;
+        message_views_among(c, list, display_ids, &people).await
     }
 
     /// Everything the JSON of these conversations shows, in a fixed number of queries.
@@ -178,12 +227,24 @@ impl App {
         if list.is_empty() {
             return Ok(Vec::new());
         }
-        let contact_ids = dedup(list.iter().map(|v| v.contact_id).collect());
-        let contacts: HashMap<ContactId, Contact> = contacts::list_by_ids(c, &contact_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
+        // The last messages first: their senders are read with the conversations' parties.
+        let msg_ids = dedup(
+            list.iter()
+                .flat_map(|v| [v.last_message_id, v.last_non_activity_message_id])
+                .flatten()
+                .collect(),
+        );
+        let msgs = messages::list_by_ids(c, &msg_ids).await?;
+        let mut wanted = Wanted {
+            contacts: list.iter().map(|v| v.contact_id).collect(),
+            users: list.iter().filter_map(|v| v.assignee_id).collect(),
+            bots: list
+                .iter()
+                .filter_map(|v| v.assignee_agent_bot_id.map(|b| b.get()))
+                .collect(),
+        };
+        wanted.senders(&msgs);
+        let people = wanted.read(c, Some(account)).await?;
         let ci_ids = dedup(list.iter().filter_map(|v| v.contact_inbox_id).collect());
         let cis: HashMap<_, ContactInbox> = contacts::list_contact_inboxes_by_ids(c, &ci_ids)
             .await?
@@ -196,56 +257,26 @@ impl App {
             .into_iter()
             .map(|x| (x.id, x))
             .collect();
-        let assignee_ids = dedup(list.iter().filter_map(|v| v.assignee_id).collect());
-        let assignees: HashMap<UserId, User> = users::list_by_ids(c, &assignee_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let memberships: HashMap<UserId, AccountUser> =
-            accounts::list_account_users_of(c, account, &assignee_ids)
-                .await?
-                .into_iter()
-                .map(|m| (m.user_id, m))
-                .collect();
-        let bot_ids = dedup(
-            list.iter()
-                .filter_map(|v| v.assignee_agent_bot_id.map(|b| b.get()))
-                .collect(),
-        );
-        let bots: HashMap<AgentBotId, AgentBot> = agent_bots::list_by_ids(c, &bot_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
         let team_ids = dedup(list.iter().filter_map(|v| v.team_id).collect());
-        let team_map: HashMap<TeamId, Team> = teams::list_teams_by_ids(c, &team_ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
-        let my_teams: HashSet<TeamId> = match viewer {
-            Some(u) if !team_ids.is_empty() => teams::team_ids_of_user(c, account, u.id)
+        // Each team with whether the viewer belongs to it (events have no viewer).
+        let teams: Vec<(Team, bool)> = match viewer {
+            Some(u) => teams::list_teams_by_ids_with_member(c, &team_ids, u.id).await?,
+            None => teams::list_teams_by_ids(c, &team_ids)
                 .await?
                 .into_iter()
+                .map(|t| (t, false))
                 .collect(),
-            _ => HashSet::new(),
         };
-        let msg_ids = dedup(
-            list.iter()
-                .flat_map(|v| [v.last_message_id, v.last_non_activity_message_id])
-                .flatten()
-                .collect(),
-        );
+        let my_teams: HashSet<TeamId> = teams.iter().filter(|t| t.1).map(|t| t.0.id).collect();
+        let team_map: HashMap<TeamId, Team> = teams.into_iter().map(|t| (t.0.id, t.0)).collect();
         let display_ids: HashMap<ConversationId, i64> =
             list.iter().map(|v| (v.id, v.display_id)).collect();
-        let msgs = messages::list_by_ids(c, &msg_ids).await?;
-        let msg_map: HashMap<MessageId, MessageView> = self
-            .message_views(c, msgs, &display_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.message.id, m))
-            .collect();
+        let msg_map: HashMap<MessageId, MessageView> =
+            message_views_among(c, msgs, &display_ids, &people)
+                .await?
+                .into_iter()
+                .map(|m| (m.message.id, m))
+                .collect();
         let windowed: Vec<ConversationId> = list
             .iter()
             .filter(|v| {
@@ -265,7 +296,7 @@ impl App {
         let mut out = Vec::with_capacity(list.len());
         for conv in list {
             let (Some(contact), Some(inbox)) = (
-                contacts.get(&conv.contact_id).cloned(),
+                people.contacts.get(&conv.contact_id).cloned(),
                 inbox_map.get(&conv.inbox_id).cloned(),
             ) else {
                 continue;
@@ -278,15 +309,12 @@ impl App {
                 contact,
                 contact_inbox: conv.contact_inbox_id.and_then(|id| cis.get(&id).cloned()),
                 inbox,
-                assignee: conv.assignee_id.and_then(|id| {
-                    assignees
-                        .get(&id)
-                        .cloned()
-                        .map(|u| (u, memberships.get(&id).cloned()))
-                }),
+                assignee: conv
+                    .assignee_id
+                    .and_then(|id| people.users.get(&id).cloned()),
                 assignee_bot: conv
                     .assignee_agent_bot_id
-                    .and_then(|id| bots.get(&id).cloned()),
+                    .and_then(|id| people.bots.get(&id).cloned()),
                 team: conv.team_id.and_then(|id| team_map.get(&id).cloned()),
                 is_team_member: conv.team_id.is_some_and(|t| my_teams.contains(&t)),
                 last_message: conv

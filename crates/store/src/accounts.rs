@@ -145,6 +145,56 @@ pub async fn delete_account(c: &mut Conn<'_>, id: AccountId) -> Result<(), Store
     Ok(())
 }
 
+/// A membership's own columns read beside another table's through a left join (account and
+/// user are known from the join), prefixed `member_`.
+#[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
+struct MemberColumns {
+    member_id: Option<i64>,
+    member_role: Option<i16>,
+    member_availability: Option<i16>,
+    member_auto_offline: Option<bool>,
+    member_inviter_id: Option<i64>,
+    member_active_at: Option<Timestamp>,
+    member_created_at: Option<Timestamp>,
+    member_updated_at: Option<Timestamp>,
+}
+
+impl MemberColumns {
+    fn select(stmt: &mut sea_query::SelectStatement) {
+        for col in ACCOUNT_USER_COLUMNS
+            .into_iter()
+            .filter(|c| !matches!(*c, "account_id" | "user_id"))
+        {
+            stmt.expr_as(
+                Expr::col(("account_users", col)),
+                sea_query::Alias::new(format!("member_{col}")),
+            );
+        }
+    }
+
+    fn membership(self, account_id: AccountId, user_id: UserId) -> Option<AccountUser> {
+        match (
+            self.member_id,
+            self.member_created_at,
+            self.member_updated_at,
+        ) {
+            (Some(id), Some(created_at), Some(updated_at)) => Some(AccountUser {
+                id: confab_domain::AccountUserId(id),
+                account_id,
+                user_id,
+                role: Role::from_code(self.member_role.unwrap_or_default()),
+                availability: Availability::from_code(self.member_availability.unwrap_or_default()),
+                auto_offline: self.member_auto_offline.unwrap_or(true),
+                inviter_id: self.member_inviter_id,
+                active_at: self.member_active_at,
+                created_at,
+                updated_at,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// An account and, when the user is a member, the membership: what entering an account needs,
 /// in one statement.
 pub async fn find_account_with_membership(
@@ -156,29 +206,14 @@ pub async fn find_account_with_membership(
     struct Joined {
         #[sqlx(flatten)]
         account: Account,
-        member_id: Option<i64>,
-        member_role: Option<i16>,
-        member_availability: Option<i16>,
-        member_auto_offline: Option<bool>,
-        member_inviter_id: Option<i64>,
-        member_active_at: Option<Timestamp>,
-        member_created_at: Option<Timestamp>,
-        member_updated_at: Option<Timestamp>,
+        #[sqlx(flatten)]
+        member: MemberColumns,
     }
     let mut stmt = Query::select();
     for col in ACCOUNT_COLUMNS {
         stmt.column(("accounts", col));
     }
-    // The membership's own columns (account and user are known), named as `Joined` reads them.
-    for col in ACCOUNT_USER_COLUMNS
-        .into_iter()
-        .filter(|c| !matches!(*c, "account_id" | "user_id"))
-    {
-        stmt.expr_as(
-            Expr::col(("account_users", col)),
-            sea_query::Alias::new(format!("member_{col}")),
-        );
-    }
+    MemberColumns::select(&mut stmt);
     stmt.from("accounts")
         .left_join(
             "account_users",
@@ -190,22 +225,47 @@ pub async fn find_account_with_membership(
     let Some(row) = c.fetch_optional::<Joined>(&stmt).await? else {
         return Ok(None);
     };
-    let membership = match (row.member_id, row.member_created_at, row.member_updated_at) {
-        (Some(id), Some(created_at), Some(updated_at)) => Some(AccountUser {
-            id: confab_domain::AccountUserId(id),
-            account_id: account,
-            user_id: user,
-            role: Role::from_code(row.member_role.unwrap_or_default()),
-            availability: Availability::from_code(row.member_availability.unwrap_or_default()),
-            auto_offline: row.member_auto_offline.unwrap_or(true),
-            inviter_id: row.member_inviter_id,
-            active_at: row.member_active_at,
-            created_at,
-            updated_at,
-        }),
-        _ => None,
-    };
-    Ok(Some((row.account, membership)))
+    Ok(Some((row.account, row.member.membership(account, user))))
+}
+
+/// Users by id, each with their membership in `account` if they have one: the assignees and
+/// message senders of a page, in one statement.
+pub async fn list_users_with_membership(
+    c: &mut Conn<'_>,
+    account: AccountId,
+    ids: &[UserId],
+) -> Result<Vec<(User, Option<AccountUser>)>, StoreError> {
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
+    struct Joined {
+        #[sqlx(flatten)]
+        user: User,
+        #[sqlx(flatten)]
+        member: MemberColumns,
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = Query::select();
+    for col in crate::users::USER_COLUMNS {
+        stmt.column(("users", col));
+    }
+    MemberColumns::select(&mut stmt);
+    stmt.from("users")
+        .left_join(
+            "account_users",
+            Expr::col(("account_users", "user_id"))
+                .equals(("users", "id"))
+                .and(Expr::col(("account_users", "account_id")).eq(account.get())),
+        )
+        .and_where(Expr::col(("users", "id")).is_in(ids.iter().map(|u| u.get())));
+    Ok(c.fetch_all::<Joined>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let user_id = r.user.id;
+            (r.user, r.member.membership(account, user_id))
+        })
+        .collect())
 }
 
 const ACCOUNT_USER_COLUMNS: [&str; 10] = [

@@ -107,6 +107,40 @@ pub async fn list_teams_by_ids(c: &mut Conn<'_>, ids: &[TeamId]) -> Result<Vec<T
     c.fetch_all(&stmt).await
 }
 
+/// Teams by id, each with whether `member` belongs to it: the teams a page shows and the
+/// caller's place in them, in one statement.
+pub async fn list_teams_by_ids_with_member(
+    c: &mut Conn<'_>,
+    ids: &[TeamId],
+    member: UserId,
+) -> Result<Vec<(Team, bool)>, StoreError> {
+    #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        team: Team,
+        is_member: bool,
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let membership = Query::select()
+        .expr(Expr::val(1i64))
+        .from("team_members")
+        .and_where(Expr::col(("team_members", "team_id")).equals(("teams", "id")))
+        .and_where(Expr::col(("team_members", "user_id")).eq(member.get()))
+        .to_owned();
+    let stmt = select_teams()
+        .expr_as(Expr::exists(membership), sea_query::Alias::new("is_member"))
+        .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.get())))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    Ok(c.fetch_all::<Row>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| (r.team, r.is_member))
+        .collect())
+}
+
 /// Updates a team. `StoreError::UniqueViolation` when the new name is taken in the account.
 pub async fn update_team(
     c: &mut Conn<'_>,

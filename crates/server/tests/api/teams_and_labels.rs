@@ -543,3 +543,37 @@ async fn agents_list_labels_but_only_administrators_show_or_change_them() {
     assert_eq!(after.body["payload"].as_array().unwrap().len(), 1);
     assert_eq!(after.body["payload"][0]["title"], "billing");
 }
+
+#[tokio::test]
+async fn a_conversation_s_team_says_whether_the_viewer_is_a_member() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Viewers").await;
+    let (inbox, contact) = crate::conversations::setup(&app, &t).await;
+    let conv = crate::conversations::conversation(&app, &t, inbox, contact, json!({})).await;
+    let id = team(&app, &t, "crew").await;
+    let r = app
+        .post(
+            &acc(&t, &format!("/teams/{id}/team_members")),
+            &t.admin,
+            json!({ "user_ids": [t.agent_id] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let path = acc(&t, &format!("/conversations/{}", conv["id"]));
+    let r = app
+        .post(
+            &format!("{path}/assignments"),
+            &t.admin,
+            json!({ "team_id": id }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    for (token, member) in [(&t.agent, true), (&t.admin, false)] {
+        let shown = app.get(&path, token).await;
+        assert_eq!(shown.body["meta"]["team"]["is_member"], member, "show");
+        let listed = app.get(&acc(&t, "/conversations?status=open"), token).await;
+        let team = &listed.body["data"]["payload"][0]["meta"]["team"];
+        assert_eq!(team["id"], id, "{:?}", listed.body);
+        assert_eq!(team["is_member"], member, "list");
+    }
+}
