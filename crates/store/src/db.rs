@@ -28,14 +28,29 @@ pub enum Engine {
 /// connection (inside a transaction).
 ///
 /// Each carries where a write to the credential tables is noted (see `auth_watch`): the
-/// store's epoch for a statement that commits on its own, the transaction's mark otherwise.
+/// store's epoch for a statement that commits on its own, the transaction's state otherwise.
 pub enum Conn<'c> {
     SqlitePool(&'c std::sync::Arc<SqliteDb>, &'c AuthWatch),
     /// The pool, for statements that may visit a large part of a table (see [`Conn::scanning`]).
     SqliteScan(&'c std::sync::Arc<SqliteDb>, &'c AuthWatch),
     PgPool(&'c PgPool, &'c AuthWatch),
-    Sqlite(&'c mut rusqlite::Connection, &'c AtomicBool),
-    Pg(&'c mut PgConnection, &'c AtomicBool),
+    Sqlite(&'c mut rusqlite::Connection, &'c TxState),
+    Pg(&'c mut PgConnection, &'c TxState),
+}
+
+/// What a transaction gathers until it commits.
+#[derive(Default)]
+pub struct TxState {
+    /// A statement wrote a credential table: the epoch moves after the commit.
+    wrote_credentials: AtomicBool,
+    /// Events recorded, written in one statement just before the commit (see `events::record`).
+    pub(crate) events: std::sync::Mutex<Vec<crate::events::NewEvent>>,
+}
+
+impl TxState {
+    fn note_credentials(&self) {
+        self.wrote_credentials.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Rows that decode from both engines.
@@ -76,9 +91,9 @@ macro_rules! pg {
                 }
                 out
             }
-            Conn::Pg(c, mark) => {
+            Conn::Pg(c, state) => {
                 if credentials {
-                    mark.store(true, Ordering::SeqCst);
+                    state.note_credentials();
                 }
                 let $exec = &mut **c;
                 $body
@@ -110,10 +125,10 @@ impl Conn<'_> {
         + 'static,
     ) -> Option<Result<R, StoreError>> {
         let (db, watch, scan) = match self {
-            Conn::Sqlite(c, mark) => {
+            Conn::Sqlite(c, state) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 if writes_credentials(&sql) {
-                    mark.store(true, Ordering::SeqCst);
+                    state.note_credentials();
                 }
                 return Some(f(c, &sql, &values.0));
             }
@@ -167,9 +182,17 @@ impl Conn<'_> {
     pub fn scanning(&mut self) -> Conn<'_> {
         match self {
             Conn::SqlitePool(db, w) | Conn::SqliteScan(db, w) => Conn::SqliteScan(db, w),
-            Conn::Sqlite(c, m) => Conn::Sqlite(c, m),
+            Conn::Sqlite(c, t) => Conn::Sqlite(c, t),
             Conn::PgPool(p, w) => Conn::PgPool(p, w),
-            Conn::Pg(c, m) => Conn::Pg(c, m),
+            Conn::Pg(c, t) => Conn::Pg(c, t),
+        }
+    }
+
+    /// The events a transaction gathers, `None` outside one.
+    pub(crate) fn pending_events(&self) -> Option<&std::sync::Mutex<Vec<crate::events::NewEvent>>> {
+        match self {
+            Conn::Sqlite(_, state) | Conn::Pg(_, state) => Some(&state.events),
+            Conn::SqlitePool(..) | Conn::SqliteScan(..) | Conn::PgPool(..) => None,
         }
     }
 
@@ -265,16 +288,16 @@ impl Conn<'_> {
                 sqlite::with_lock_retry(w.conn(), |c| Ok(c.execute_batch(&sql)?)).await?;
                 watch.bump();
             }
-            Conn::Sqlite(c, mark) => {
-                mark.store(true, Ordering::SeqCst);
+            Conn::Sqlite(c, state) => {
+                state.note_credentials();
                 c.execute_batch(&sql)?;
             }
             Conn::PgPool(p, watch) => {
                 sqlx::raw_sql(AssertSqlSafe(sql)).execute(*p).await?;
                 watch.bump();
             }
-            Conn::Pg(c, mark) => {
-                mark.store(true, Ordering::SeqCst);
+            Conn::Pg(c, state) => {
+                state.note_credentials();
                 sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **c).await?;
             }
         };
@@ -300,9 +323,9 @@ pub struct Tx {
     inner: TxInner,
     /// Signalled on commit (see `Store::committed`).
     commits: std::sync::Arc<Commits>,
-    /// Moved after the commit when a statement wrote a credential table (`wrote_credentials`).
+    /// Moved after the commit when a statement wrote a credential table.
     auth: std::sync::Arc<AuthWatch>,
-    wrote_credentials: AtomicBool,
+    state: TxState,
 }
 
 /// What a commit of this node signals: the outbox (one waiter), and a counter any number of
@@ -353,15 +376,15 @@ impl Tx {
             inner,
             commits,
             auth,
-            wrote_credentials: AtomicBool::new(false),
+            state: TxState::default(),
         }
     }
 
     /// The transaction's connection.
     pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::Sqlite(t.conn(), &self.wrote_credentials),
-            TxInner::Postgres(t) => Conn::Pg(t, &self.wrote_credentials),
+            TxInner::Sqlite(t) => Conn::Sqlite(t.conn(), &self.state),
+            TxInner::Postgres(t) => Conn::Pg(t, &self.state),
         }
     }
 
@@ -375,19 +398,26 @@ impl Tx {
         self.finish(false).await
     }
 
-    async fn finish(self, signal: bool) -> Result<(), StoreError> {
+    async fn finish(mut self, signal: bool) -> Result<(), StoreError> {
+        let events =
+            std::mem::take(
+                &mut *self.state.events.lock().map_err(|_| {
+                    StoreError::CommitFailed("the event buffer was poisoned".into())
+                })?,
+            );
+        crate::events::insert_all(&mut self.conn(), events).await?;
         let Tx {
             inner,
             commits,
             auth,
-            wrote_credentials,
+            state,
         } = self;
         match inner {
             // Releases the writer as it returns.
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
-        if wrote_credentials.into_inner() {
+        if state.wrote_credentials.into_inner() {
             auth.bump();
         }
         if signal {

@@ -5,7 +5,7 @@ use confab_domain::{AccountId, ConversationId, Timestamp};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::Value;
 
-use crate::db::{insert_into, json};
+use crate::db::json;
 use crate::{Conn, StoreError};
 
 /// A recorded event.
@@ -20,7 +20,18 @@ pub struct EventRow {
     pub created_at: Timestamp,
 }
 
-/// Records one event.
+/// An event waiting for its transaction's commit.
+pub(crate) struct NewEvent {
+    account: AccountId,
+    name: String,
+    conversation: Option<ConversationId>,
+    data: Value,
+    created_at: Timestamp,
+}
+
+/// Records one event. Inside a transaction it is written, with the transaction's other
+/// events, by one statement just before the commit (ids still follow the recording order);
+/// outside one, at once.
 pub async fn record(
     c: &mut Conn<'_>,
     account: AccountId,
@@ -29,16 +40,46 @@ pub async fn record(
     data: &Value,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let stmt = insert_into(
-        "events",
-        vec![
-            ("account_id", account.get().into()),
-            ("name", name.into()),
-            ("conversation_id", conversation.map(|c| c.get()).into()),
-            ("data", json(data)),
-            ("created_at", now.as_micros().into()),
-        ],
-    )?;
+    let event = NewEvent {
+        account,
+        name: name.to_owned(),
+        conversation,
+        data: data.clone(),
+        created_at: now,
+    };
+    if let Some(pending) = c.pending_events() {
+        pending
+            .lock()
+            .map_err(|_| StoreError::CommitFailed("the event buffer was poisoned".into()))?
+            .push(event);
+        return Ok(());
+    }
+    insert_all(c, vec![event]).await
+}
+
+/// Writes events in one statement, in order.
+pub(crate) async fn insert_all(c: &mut Conn<'_>, events: Vec<NewEvent>) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert();
+    stmt.into_table("events").columns([
+        "account_id",
+        "name",
+        "conversation_id",
+        "data",
+        "created_at",
+    ]);
+    for e in events {
+        stmt.values([
+            e.account.get().into(),
+            e.name.into(),
+            e.conversation.map(|c| c.get()).into(),
+            Expr::val(json(&e.data)),
+            e.created_at.as_micros().into(),
+        ])
+        .map_err(|e| StoreError::Config(format!("malformed insert into events: {e}")))?;
+    }
     c.execute(&stmt).await?;
     Ok(())
 }

@@ -101,8 +101,9 @@ pub async fn insert_message(
             ("updated_at", now.as_micros().into()),
         ],
     )?;
-    let id = MessageId(c.insert_returning_id(&mut stmt).await?);
-    get_message(c, id).await
+    // The stored row in the same statement (defaults included), not read again.
+    stmt.returning(Query::returning().columns(COLUMNS));
+    c.fetch_one(&stmt).await
 }
 
 pub async fn get_message(c: &mut Conn<'_>, id: MessageId) -> Result<Message, StoreError> {

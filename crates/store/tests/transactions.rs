@@ -205,3 +205,63 @@ async fn the_first_transaction_of_a_group_abandoned_leaves_nothing_and_the_next_
     d.commit().await.unwrap();
     assert_eq!(ids(&store).await, vec![2, 4, 5]);
 }
+
+#[tokio::test]
+async fn a_transaction_s_events_are_written_in_recording_order_at_commit_and_never_when_abandoned()
+{
+    use confab_domain::{AccountId, Timestamp};
+    use confab_store::events;
+    let db = TestDb::new().await.unwrap();
+    let account = AccountId(1);
+    let now = Timestamp::from_micros(1_800_000_000_000_000);
+    let names = |rows: Vec<events::EventRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
+
+    let mut tx = db.store.begin().await.unwrap();
+    for name in ["first", "second", "third"] {
+        events::record(
+            &mut tx.conn(),
+            account,
+            name,
+            None,
+            &serde_json::json!({ "n": name }),
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    drop(tx);
+    let none = events::list_after(&mut db.store.conn(), account, 0, 10)
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "an abandoned transaction wrote {none:?}");
+
+    let mut tx = db.store.begin().await.unwrap();
+    for name in ["first", "second", "third"] {
+        events::record(
+            &mut tx.conn(),
+            account,
+            name,
+            None,
+            &serde_json::json!({ "n": name }),
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    events::record(
+        &mut db.store.conn(),
+        account,
+        "outside",
+        None,
+        &serde_json::json!({}),
+        now,
+    )
+    .await
+    .unwrap();
+    let rows = events::list_after(&mut db.store.conn(), account, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(rows[1].data, serde_json::json!({ "n": "second" }));
+    assert_eq!(names(rows), ["first", "second", "third", "outside"]);
+}
