@@ -229,22 +229,22 @@ impl App {
         let kept = &self.inner.credentials;
         let (account, actor) = match principal {
             Principal::User(user) => {
-                let found = match epoch.and_then(|e| kept.member(e, user.id, account_id)) {
-                    Some(found) => found,
-                    None => {
-                        let (account, membership) =
-                            accounts::find_account_with_membership(&mut c, account_id, user.id)
-                                .await?
-                                .ok_or(AppError::NotFound)?;
-                        let membership =
-                            membership.ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
-                        if let Some(e) = epoch {
-                            kept.keep_member(e, account.clone(), membership.clone());
+                let (account, membership) =
+                    match epoch.and_then(|e| kept.member(e, user.id, account_id)) {
+                        Some(found) => found,
+                        None => {
+                            let (account, membership) =
+                                accounts::find_account_with_membership(&mut c, account_id, user.id)
+                                    .await?
+                                    .ok_or(AppError::NotFound)?;
+                            let membership = membership
+                                .ok_or(AppError::Forbidden(messages::NOT_ACCOUNT_MEMBER))?;
+                            if let Some(e) = epoch {
+                                kept.keep_member(e, account.clone(), membership.clone());
+                            }
+                            (account, membership)
                         }
-                        (account, membership)
-                    }
-                };
-                let (account, membership) = found;
+                    };
                 let actor = Actor::User {
                     user: user.clone(),
                     membership,

@@ -33,7 +33,7 @@ struct Kept {
     /// Token digest → its owner (users and service keys).
     owners: HashMap<String, (Instant, Principal)>,
     /// (user, account) → the account and the membership.
-    members: HashMap<(UserId, AccountId), (Instant, Account, AccountUser)>,
+    members: HashMap<(UserId, AccountId), (Instant, (Account, AccountUser))>,
     /// Account → the account (service keys entering their account).
     accounts: HashMap<AccountId, (Instant, Account)>,
 }
@@ -88,18 +88,13 @@ impl Credentials {
         user: UserId,
         account: AccountId,
     ) -> Option<(Account, AccountUser)> {
-        self.with(epoch, |k| {
-            k.members
-                .get(&(user, account))
-                .filter(|(at, ..)| at.elapsed() < KEEP_FOR)
-                .map(|(_, a, m)| (a.clone(), m.clone()))
-        })
+        self.with(epoch, |k| fresh(k.members.get(&(user, account))))
     }
 
     pub(crate) fn keep_member(&self, epoch: u64, account: Account, membership: AccountUser) {
         self.with(epoch, |k| {
             let key = (membership.user_id, account.id);
-            keep(&mut k.members, key, (Instant::now(), account, membership));
+            keep(&mut k.members, key, (Instant::now(), (account, membership)));
             Some(())
         });
     }

@@ -15,8 +15,6 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use sqlx::postgres::PgListener;
-
 use crate::{Pool, Store};
 
 /// The PostgreSQL channel credential changes are announced on (see migration 0011).
@@ -87,20 +85,22 @@ impl Store {
             return;
         };
         loop {
-            match PgListener::connect_with(pool).await {
-                Ok(mut l) => {
-                    if l.listen(CHANNEL).await.is_ok() {
-                        // Listening: from here every change is heard. What changed before may
-                        // be in a cache: start a new epoch.
-                        self.auth.bump();
-                        self.auth.complete.store(true, Ordering::SeqCst);
-                        // `recv` would reconnect on its own and miss what committed meanwhile;
-                        // `try_recv` reports the loss instead.
-                        while let Ok(Some(_)) = l.try_recv().await {
-                            self.auth.bump();
-                        }
-                    }
+            let listening = async {
+                let mut l = crate::live::dedicated_listener(pool).await?;
+                l.listen(CHANNEL).await?;
+                // Listening: from here every change is heard. What changed before may be in a
+                // cache: start a new epoch.
+                self.auth.bump();
+                self.auth.complete.store(true, Ordering::SeqCst);
+                // `try_recv` answers `None` when the connection was lost (whatever committed
+                // meanwhile was announced to nobody here): start over.
+                while l.try_recv().await?.is_some() {
+                    self.auth.bump();
                 }
+                Ok::<(), sqlx::Error>(())
+            };
+            match listening.await {
+                Ok(()) => tracing::warn!("the credential change listener lost its connection"),
                 Err(e) => tracing::warn!(error = %e, "cannot listen for credential changes"),
             }
             self.auth.complete.store(false, Ordering::SeqCst);

@@ -412,13 +412,18 @@ impl Tx {
             auth,
             state,
         } = self;
+        let moves_epoch = state.wrote_credentials.into_inner().then_some(auth);
         match inner {
-            // Releases the writer as it returns.
-            TxInner::Sqlite(t) => t.commit().await?,
-            TxInner::Postgres(t) => t.commit().await?,
-        }
-        if state.wrote_credentials.into_inner() {
-            auth.bump();
+            // Releases the writer as it returns. The group moves the epoch after its COMMIT,
+            // also when this caller gives up waiting for it.
+            TxInner::Sqlite(t) => t.commit(moves_epoch).await?,
+            TxInner::Postgres(t) => {
+                t.commit().await?;
+                // Cancelled during the COMMIT, the node still hears its own announcement.
+                if let Some(auth) = moves_epoch {
+                    auth.bump();
+                }
+            }
         }
         if signal {
             commits.outbox.notify_one();

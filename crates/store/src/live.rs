@@ -101,7 +101,7 @@ impl Store {
                 }
             }
             Pool::Postgres(p) => {
-                let mut l = PgListener::connect_with(p).await?;
+                let mut l = dedicated_listener(p).await?;
                 l.listen(CHANNEL).await?;
                 // Listening first, then reading the last events: one committed after this is
                 // announced to the listener. Those already committed count as delivered; the
@@ -134,6 +134,16 @@ impl Store {
             kind,
         })
     }
+}
+
+/// A listener on a connection of its own, outside the pool (`PgListener::connect_with` would
+/// hold one of the pool's connections for as long as it listens, and a small pool would be
+/// left with none for requests).
+pub(crate) async fn dedicated_listener(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    PgListener::connect_with(&own).await
 }
 
 impl EventFeed {

@@ -57,6 +57,9 @@ struct Group {
     id: u64,
     members: usize,
     done: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+    /// A member wrote credentials: the epoch moves once the group has committed, whoever
+    /// commits it (a member that gave up waiting included).
+    moves_epoch: Option<Arc<crate::auth_watch::AuthWatch>>,
 }
 
 /// Transactions per group at most, so a steady stream of writers still commits regularly.
@@ -383,6 +386,9 @@ impl Writer {
             run(&self.conn, "COMMIT").map_err(|e| e.to_string())
         };
         self.leave_transaction();
+        if let (Ok(()), Some(auth)) = (&out, &group.moves_epoch) {
+            auth.bump();
+        }
         group.done.send_replace(Some(out.clone()));
         out.map_err(StoreError::CommitFailed)
     }
@@ -455,6 +461,7 @@ impl SqliteTx {
                 id: GROUP_IDS.fetch_add(1, Ordering::Relaxed),
                 members: 0,
                 done: tokio::sync::watch::Sender::new(None),
+                moves_epoch: None,
             });
         }
         Ok(Self {
@@ -471,7 +478,12 @@ impl SqliteTx {
         }
     }
 
-    pub async fn commit(mut self) -> Result<(), StoreError> {
+    /// Commits (see the type's documentation); `moves_epoch`: the transaction wrote
+    /// credentials, and the epoch moves when its group has committed.
+    pub async fn commit(
+        mut self,
+        moves_epoch: Option<Arc<crate::auth_watch::AuthWatch>>,
+    ) -> Result<(), StoreError> {
         let Some(mut w) = self.writer.take() else {
             return Ok(());
         };
@@ -486,6 +498,9 @@ impl SqliteTx {
             return Err(StoreError::CommitFailed("no open group".to_owned()));
         };
         group.members += 1;
+        if moves_epoch.is_some() {
+            group.moves_epoch = moves_epoch;
+        }
         let full = group.members >= MAX_GROUP;
         if full || self.db.queued.load(Ordering::SeqCst) == 0 {
             return w.finish_group();

@@ -163,3 +163,34 @@ async fn another_node_hears_a_credential_change_committed_on_the_first() {
     follower.abort();
     other.close().await;
 }
+
+#[tokio::test]
+async fn the_listeners_leave_a_one_connection_pool_to_requests() {
+    let db = TestDb::new().await.unwrap();
+    if db.store.engine() == Engine::Sqlite {
+        return;
+    }
+    let store = Store::connect(
+        &db.url,
+        &confab_store::ConnectOptions {
+            max_connections: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let follower = tokio::spawn({
+        let s = store.clone();
+        async move { s.follow_auth_changes().await }
+    });
+    complete(&store).await;
+    let _feed = store.event_feed().await.unwrap();
+    let read = tokio::time::timeout(
+        Duration::from_secs(5),
+        accounts::find_account(&mut store.conn(), AccountId(1)),
+    )
+    .await
+    .expect("a read waited for the pool's only connection, held by a listener");
+    assert!(read.unwrap().is_none());
+    follower.abort();
+}
