@@ -214,54 +214,32 @@ async fn a_transaction_s_events_are_written_in_recording_order_at_commit_and_nev
     let db = TestDb::new().await.unwrap();
     let account = AccountId(1);
     let now = Timestamp::from_micros(1_800_000_000_000_000);
-    let names = |rows: Vec<events::EventRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let record_three = || async {
+        let mut tx = db.store.begin().await.unwrap();
+        for name in ["first", "second", "third"] {
+            let data = serde_json::json!({ "n": name });
+            events::record(&mut tx.conn(), account, name, None, &data, now)
+                .await
+                .unwrap();
+        }
+        tx
+    };
 
-    let mut tx = db.store.begin().await.unwrap();
-    for name in ["first", "second", "third"] {
-        events::record(
-            &mut tx.conn(),
-            account,
-            name,
-            None,
-            &serde_json::json!({ "n": name }),
-            now,
-        )
-        .await
-        .unwrap();
-    }
-    drop(tx);
+    drop(record_three().await);
     let none = events::list_after(&mut db.store.conn(), account, 0, 10)
         .await
         .unwrap();
     assert!(none.is_empty(), "an abandoned transaction wrote {none:?}");
 
-    let mut tx = db.store.begin().await.unwrap();
-    for name in ["first", "second", "third"] {
-        events::record(
-            &mut tx.conn(),
-            account,
-            name,
-            None,
-            &serde_json::json!({ "n": name }),
-            now,
-        )
+    record_three().await.commit().await.unwrap();
+    let data = serde_json::json!({});
+    events::record(&mut db.store.conn(), account, "outside", None, &data, now)
         .await
         .unwrap();
-    }
-    tx.commit().await.unwrap();
-    events::record(
-        &mut db.store.conn(),
-        account,
-        "outside",
-        None,
-        &serde_json::json!({}),
-        now,
-    )
-    .await
-    .unwrap();
     let rows = events::list_after(&mut db.store.conn(), account, 0, 10)
         .await
         .unwrap();
     assert_eq!(rows[1].data, serde_json::json!({ "n": "second" }));
-    assert_eq!(names(rows), ["first", "second", "third", "outside"]);
+    let names: Vec<String> = rows.into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["first", "second", "third", "outside"]);
 }

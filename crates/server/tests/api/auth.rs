@@ -139,6 +139,8 @@ async fn agent_bot_tokens_are_refused_outside_the_bot_allow_list() {
 async fn a_suspended_account_refuses_its_users() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Sleepy").await;
+    // Used first, so the node keeps the answer of its look-up: the change must still apply.
+    assert_eq!(app.get(&acc(&t, ""), &t.admin).await.status, 200);
     app.platform(
         Method::PATCH,
         &format!("/accounts/{}", t.account_id),

@@ -1,27 +1,12 @@
 //! A node keeps the answers of token and membership look-ups between requests; every change to
 //! what they answer is in force from the next request on. Each test uses the credential first
-//! (so its answer is kept), changes it, and uses it again at once.
+//! (so its answer is kept), changes it, and uses it again at once. (Suspension: `auth.rs`;
+//! revoked service keys: `service_keys.rs`.)
 
 use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{TestApp, acc};
-
-#[tokio::test]
-async fn suspending_an_account_refuses_its_users_from_the_next_request() {
-    let app = TestApp::spawn().await;
-    let t = app.tenant("Kept").await;
-    assert_eq!(app.get(&acc(&t, ""), &t.admin).await.status, 200);
-    app.platform(
-        Method::PATCH,
-        &format!("/accounts/{}", t.account_id),
-        Some(json!({ "status": "suspended" })),
-    )
-    .await;
-    let r = app.get(&acc(&t, ""), &t.admin).await;
-    assert_eq!(r.status, 401);
-    assert_eq!(r.body, json!({ "error": "Account is suspended" }));
-}
 
 #[tokio::test]
 async fn an_account_renamed_is_shown_renamed_at_once() {
