@@ -259,14 +259,7 @@ impl App {
             .collect();
         let team_ids = dedup(list.iter().filter_map(|v| v.team_id).collect());
         // Each team with whether the viewer belongs to it (events have no viewer).
-        let teams: Vec<(Team, bool)> = match viewer {
-            Some(u) => teams::list_teams_by_ids_with_member(c, &team_ids, u.id).await?,
-            None => teams::list_teams_by_ids(c, &team_ids)
-                .await?
-                .into_iter()
-                .map(|t| (t, false))
-                .collect(),
-        };
+        let teams = teams::list_teams_by_ids(c, &team_ids, viewer.map(|u| u.id)).await?;
         let my_teams: HashSet<TeamId> = teams.iter().filter(|t| t.1).map(|t| t.0.id).collect();
         let team_map: HashMap<TeamId, Team> = teams.into_iter().map(|t| (t.0.id, t.0)).collect();
         let display_ids: HashMap<ConversationId, i64> =

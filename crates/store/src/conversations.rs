@@ -78,14 +78,22 @@ pub struct NewConversation {
 /// Takes the account's next display id (Chatwoot's per-account sequence). Inside a write
 /// transaction this row lock serialises conversation creation per account, never across.
 pub async fn next_display_id(c: &mut Conn<'_>, account: AccountId) -> Result<i64, StoreError> {
-    let mut stmt = Query::update();
-    stmt.table("accounts")
-        .value(
-            "last_display_id",
-            Expr::col("last_display_id").add(Expr::val(1i64)),
-        )
-        .and_where(Expr::col("id").eq(account.get()))
-        .returning_col("last_display_id");
+    let mut stmt = insert_into(
+        "account_display_ids",
+        vec![
+            ("account_id", account.get().into()),
+            ("last_display_id", 1i64.into()),
+        ],
+    )?;
+    stmt.on_conflict(
+        sea_query::OnConflict::column("account_id")
+            .value(
+                "last_display_id",
+                Expr::col(("account_display_ids", "last_display_id")).add(Expr::val(1i64)),
+            )
+            .to_owned(),
+    )
+    .returning_col("last_display_id");
     c.fetch_scalar::<i64>(&stmt)
         .await?
         .ok_or(StoreError::NotFound)

@@ -126,8 +126,8 @@ pub async fn id_base(store: &Store, account: AccountId) -> Result<IdBase, StoreE
     }
     let display = sea_query::Query::select()
         .column("last_display_id")
-        .from("accounts")
-        .and_where(sea_query::Expr::col("id").eq(account.get()))
+        .from("account_display_ids")
+        .and_where(sea_query::Expr::col("account_id").eq(account.get()))
         .to_owned();
     Ok(IdBase {
         contact: next(store, "contacts").await?,
@@ -138,7 +138,7 @@ pub async fn id_base(store: &Store, account: AccountId) -> Result<IdBase, StoreE
             .conn()
             .fetch_scalar::<i64>(&display)
             .await?
-            .ok_or(StoreError::NotFound)?
+            .unwrap_or(0)
             + 1,
     })
 }
@@ -300,12 +300,22 @@ pub async fn finish(
     account: AccountId,
     last_display_id: i64,
 ) -> Result<(), StoreError> {
-    let stmt = sea_query::Query::update()
-        .table("accounts")
-        .value("last_display_id", last_display_id)
-        .and_where(sea_query::Expr::col("id").eq(account.get()))
-        .and_where(sea_query::Expr::col("last_display_id").lt(last_display_id))
-        .to_owned();
+    let mut stmt = crate::db::insert_into(
+        "account_display_ids",
+        vec![
+            ("account_id", account.get().into()),
+            ("last_display_id", last_display_id.into()),
+        ],
+    )?;
+    stmt.on_conflict(
+        sea_query::OnConflict::column("account_id")
+            .update_column("last_display_id")
+            .action_and_where(
+                sea_query::Expr::col(("account_display_ids", "last_display_id"))
+                    .lt(last_display_id),
+            )
+            .to_owned(),
+    );
     store.conn().execute(&stmt).await?;
     let sql = match store.engine() {
         crate::Engine::Sqlite => "ANALYZE".to_owned(),

@@ -95,24 +95,12 @@ pub async fn list_teams(c: &mut Conn<'_>, account: AccountId) -> Result<Vec<Team
     c.fetch_all(&stmt).await
 }
 
-/// Teams by id (any account; callers scope the ids), ordered by id.
-pub async fn list_teams_by_ids(c: &mut Conn<'_>, ids: &[TeamId]) -> Result<Vec<Team>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = select_teams()
-        .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.get())))
-        .order_by("id", Order::Asc)
-        .to_owned();
-    c.fetch_all(&stmt).await
-}
-
-/// Teams by id, each with whether `member` belongs to it: the teams a page shows and the
-/// caller's place in them, in one statement.
-pub async fn list_teams_by_ids_with_member(
+/// Teams by id, each with whether `member` belongs to it (never, without a member): the teams
+/// a page shows and the viewer's place in them, in one statement.
+pub async fn list_teams_by_ids(
     c: &mut Conn<'_>,
     ids: &[TeamId],
-    member: UserId,
+    member: Option<UserId>,
 ) -> Result<Vec<(Team, bool)>, StoreError> {
     #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct Row {
@@ -123,14 +111,19 @@ pub async fn list_teams_by_ids_with_member(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let membership = Query::select()
-        .expr(Expr::val(1i64))
-        .from("team_members")
-        .and_where(Expr::col(("team_members", "team_id")).equals(("teams", "id")))
-        .and_where(Expr::col(("team_members", "user_id")).eq(member.get()))
-        .to_owned();
+    let is_member = match member {
+        Some(user) => Expr::exists(
+            Query::select()
+                .expr(Expr::val(1i64))
+                .from("team_members")
+                .and_where(Expr::col(("team_members", "team_id")).equals(("teams", "id")))
+                .and_where(Expr::col(("team_members", "user_id")).eq(user.get()))
+                .to_owned(),
+        ),
+        None => Expr::val(false).into(),
+    };
     let stmt = select_teams()
-        .expr_as(Expr::exists(membership), sea_query::Alias::new("is_member"))
+        .expr_as(is_member, sea_query::Alias::new("is_member"))
         .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.get())))
         .order_by("id", Order::Asc)
         .to_owned();

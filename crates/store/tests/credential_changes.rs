@@ -75,7 +75,7 @@ async fn a_change_to_an_account_moves_the_epoch_only_once_committed_and_a_displa
     // On PostgreSQL this node also hears its own announcements, a moment after its commits.
     let before = settled(&store).await;
 
-    // New conversations take display ids from the account row: nothing a look-up reads.
+    // New conversations take display ids from their own table: nothing a look-up reads.
     let mut tx = store.begin().await.unwrap();
     conversations::next_display_id(&mut tx.conn(), account)
         .await
