@@ -120,7 +120,7 @@ pub async fn list_teams_by_ids(
                 .and_where(Expr::col(("team_members", "user_id")).eq(user.get()))
                 .to_owned(),
         ),
-        None => Expr::val(false).into(),
+        None => Expr::val(false),
     };
     let stmt = select_teams()
         .expr_as(is_member, sea_query::Alias::new("is_member"))
