@@ -103,7 +103,9 @@ impl App {
     }
 
     /// Moves the conversation's auto-resolve job to `minutes` after `now`, when the inbox's
-    /// policy covers a conversation in `status`. Called on every message and every (re)opening.
+    /// policy covers a conversation in `status`. Called on creation, every (re)opening and every
+    /// reply that ends the wait for an agent; other activity moves `last_activity_at`, and the
+    /// job, when it runs early, moves itself there.
     pub(crate) async fn schedule_auto_resolve_tx(
         &self,
         c: &mut Conn<'_>,
@@ -123,16 +125,13 @@ impl App {
         if !policy.applies_to(status) {
             return Ok(());
         }
-        jobs::schedule(
+        schedule_job(
             c,
-            AUTO_RESOLVE_JOB,
-            Some(&job_key(conv.id)),
-            &json!({ "conversation_id": conv.id }),
+            conv.id,
             now.plus_seconds(policy.minutes.saturating_mul(60)),
             now,
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Starts (or restarts) the backfill of an account: called when an auto-resolve setting of
@@ -208,15 +207,7 @@ impl App {
                     .last_activity_at
                     .plus_seconds(policy.minutes.saturating_mul(60))
                     .max(now);
-                jobs::schedule(
-                    &mut c,
-                    AUTO_RESOLVE_JOB,
-                    Some(&job_key(conv.id)),
-                    &json!({ "conversation_id": conv.id }),
-                    due,
-                    now,
-                )
-                .await?;
+                schedule_job(&mut c, conv.id, due, now).await?;
             }
         }
         let next = match rows.last() {
@@ -265,9 +256,8 @@ impl App {
         if !policy.applies_to(conv.status) || waiting {
             // Nothing to do now; the next message or reopening schedules it again.
         } else if due > now {
-            // Activity the job did not hear about (a setting changed, a lost race).
-            self.schedule_auto_resolve_tx(&mut c, &conv, conv.status, conv.last_activity_at)
-                .await?;
+            // Activity since it was scheduled: run again when the quiet would be long enough.
+            schedule_job(&mut c, conv.id, due, now).await?;
         } else {
             let acting = Acting::system();
             if let Some(text) = &policy.message {
@@ -304,6 +294,25 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Schedules (or moves) the conversation's auto-resolve job to `at`.
+async fn schedule_job(
+    c: &mut Conn<'_>,
+    conv: ConversationId,
+    at: Timestamp,
+    now: Timestamp,
+) -> AppResult<()> {
+    jobs::schedule(
+        c,
+        AUTO_RESOLVE_JOB,
+        Some(&job_key(conv)),
+        &json!({ "conversation_id": conv }),
+        at,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -471,7 +471,6 @@ impl App {
             now,
         )
         .await?;
-        // A first message schedules the auto-resolve job as every message does.
         if let Some(content) = input.message.clone().filter(|s| !s.trim().is_empty()) {
             let mut spec = NewMessageSpec::outgoing(content);
             if let Some(tp) = &input.message_template_params {
@@ -479,10 +478,9 @@ impl App {
             }
             self.add_message_tx(&mut c, &conv, spec, &acting, now)
                 .await?;
-        } else {
-            self.schedule_auto_resolve_tx(&mut c, &conv, status, now)
-                .await?;
         }
+        self.schedule_auto_resolve_tx(&mut c, &conv, status, now)
+            .await?;
         let conv = conversations::get_conversation(&mut c, conv.id).await?;
         tx.commit().await?;
         let mut c = self.store().conn();

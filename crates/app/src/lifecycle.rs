@@ -308,8 +308,11 @@ impl App {
             }
             ch.waiting_since = Some(None);
         }
+        // A reply that ends the wait for an agent restarts auto-resolve (a job that found the
+        // conversation waiting ended); other activity is found by the job when it runs.
+        let wait_ended = conv.waiting_since.is_some() && ch.waiting_since == Some(None);
         conversations::update_conversation(c, conv.id, &ch, now).await?;
-        if msg.message_type != MessageType::Activity {
+        if wait_ended {
             self.schedule_auto_resolve_tx(c, conv, conv.status, now)
                 .await?;
         }

@@ -379,6 +379,47 @@ async fn without_the_pending_option_and_with_ignore_waiting_conversations_stay()
 }
 
 #[tokio::test]
+async fn with_ignore_waiting_an_agent_reply_restarts_the_clock_after_a_wait() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (inbox, contact) = setup(&app, &t).await;
+    set_account(
+        &app,
+        &t,
+        json!({ "auto_resolve_after": 60, "auto_resolve_ignore_waiting": true }),
+    )
+    .await;
+    conversation(&app, &t, inbox, contact, json!({})).await;
+    incoming(&app, &t, 1, "hello?").await;
+    // The job comes due while the contact waits: nothing happens.
+    app.clock.advance_seconds(2 * 3600);
+    app.app.run_pending_jobs().await.unwrap();
+    assert_eq!(show(&app, &t, 1).await["status"], "open");
+    let r = app
+        .post(
+            &acc(&t, "/conversations/1/messages"),
+            &t.admin,
+            json!({ "content": "Here to help" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    app.clock.advance_seconds(30 * 60);
+    app.app.run_pending_jobs().await.unwrap();
+    assert_eq!(
+        show(&app, &t, 1).await["status"],
+        "open",
+        "half an hour after the reply"
+    );
+    app.clock.advance_seconds(31 * 60);
+    app.app.run_pending_jobs().await.unwrap();
+    assert_eq!(
+        show(&app, &t, 1).await["status"],
+        "resolved",
+        "an hour after the reply"
+    );
+}
+
+#[tokio::test]
 async fn turning_auto_resolve_on_gives_the_idle_conversations_already_open_their_jobs() {
     let app = TestApp::spawn().await;
     let t = app.tenant("Acme").await;
