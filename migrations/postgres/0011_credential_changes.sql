@@ -2,17 +2,6 @@
 -- membership look-ups between requests, and drops them when it hears of a change here
 -- (NOTIFY is delivered at commit, and never for a rolled-back transaction). One announcement
 -- per statement; the payload is empty (a node drops everything it kept).
---
--- The per-account display-id counter moves out of `accounts` into a table of its own: every
--- new conversation takes the next id, and nothing a look-up reads changes with it.
-CREATE TABLE account_display_ids (
-    account_id BIGINT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
-    last_display_id BIGINT NOT NULL
-);
-INSERT INTO account_display_ids (account_id, last_display_id)
-    SELECT id, last_display_id FROM accounts WHERE last_display_id > 0;
-ALTER TABLE accounts DROP COLUMN last_display_id;
-
 CREATE FUNCTION confab_announce_credentials() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('confab_auth', '');
@@ -20,8 +9,6 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER accounts_announce AFTER INSERT OR UPDATE OR DELETE ON accounts
-    FOR EACH STATEMENT EXECUTE FUNCTION confab_announce_credentials();
 CREATE TRIGGER users_announce AFTER INSERT OR UPDATE OR DELETE ON users
     FOR EACH STATEMENT EXECUTE FUNCTION confab_announce_credentials();
 CREATE TRIGGER account_users_announce AFTER INSERT OR UPDATE OR DELETE ON account_users
@@ -30,3 +17,10 @@ CREATE TRIGGER access_tokens_announce AFTER INSERT OR UPDATE OR DELETE ON access
     FOR EACH STATEMENT EXECUTE FUNCTION confab_announce_credentials();
 CREATE TRIGGER api_keys_announce AFTER INSERT OR UPDATE OR DELETE ON api_keys
     FOR EACH STATEMENT EXECUTE FUNCTION confab_announce_credentials();
+CREATE TRIGGER accounts_announce_insert_delete AFTER INSERT OR DELETE ON accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION confab_announce_credentials();
+-- Every new conversation takes the account's next display id, which no look-up reads: an
+-- update announces only when it leaves that column alone (none sets it with anything else).
+CREATE TRIGGER accounts_announce_update AFTER UPDATE ON accounts
+    FOR EACH ROW WHEN (OLD.last_display_id IS NOT DISTINCT FROM NEW.last_display_id)
+    EXECUTE FUNCTION confab_announce_credentials();

@@ -1,11 +1,3 @@
--- The per-account display-id counter moves out of `accounts` into a table of its own: every
--- new conversation takes the next id, and nothing a credential look-up reads changes with it.
--- (PostgreSQL also announces credential changes to other nodes here; a SQLite database has one
--- node, which sees its own writes.)
-CREATE TABLE account_display_ids (
-    account_id INTEGER PRIMARY KEY NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    last_display_id INTEGER NOT NULL
-);
-INSERT INTO account_display_ids (account_id, last_display_id)
-    SELECT id, last_display_id FROM accounts WHERE last_display_id > 0;
-ALTER TABLE accounts DROP COLUMN last_display_id;
+-- Credential changes: PostgreSQL announces them to other nodes with triggers (its migration
+-- 0011). A SQLite database has one node, which sees its own writes: nothing to add here.
+SELECT 1;
