@@ -502,16 +502,21 @@ fn base(
         stmt.and_where(filter_sql::labelled("conversations", Some(q.labels), false));
     }
     if let Some(text) = q.message_text {
-        stmt.and_where(Expr::col(("conversations", "id")).in_subquery(
-            search::conversations_with_text(c.engine(), account, text, true),
-        ));
+        stmt.and_where(
+            Expr::col(("conversations", "id")).in_subquery(search::conversations_with_text(
+                c.engine(),
+                account,
+                text,
+            )),
+        );
     }
     if let Some(text) = q.search {
         let mut any =
             Cond::any()
-                .add(Expr::col(("conversations", "id")).in_subquery(
-                    search::conversations_with_text(c.engine(), account, text, true),
-                ))
+                .add(
+                    Expr::col(("conversations", "id"))
+                        .in_subquery(search::conversations_with_text(c.engine(), account, text)),
+                )
                 .add(
                     Expr::col(("conversations", "contact_id"))
                         .in_subquery(search::contacts_with_words(c.engine(), account, text)),

@@ -302,8 +302,6 @@ pub async fn matching_in(
         .and_where(
             Expr::col(("messages", "conversation_id")).is_in(conversations.iter().map(|i| i.get())),
         )
-        .and_where(Expr::col(("messages", "message_type")).is_in([0i16, 1i16]))
-        .and_where(Expr::col(("messages", "private")).eq(false))
         .and_where(search::message_matches(engine, q))
         .order_by(("messages", "id"), Order::Desc)
         .limit(per_conversation_cap.saturating_mul(conversations.len() as u64))

@@ -69,9 +69,16 @@ fn has_words(engine: Engine, index: &WordIndex, q: &str) -> Expr {
     }
 }
 
-/// The condition "this message's content contains every word of `q`" on `messages`.
+/// The messages search reads, and the only ones the word index holds (migration 0014): incoming
+/// and outgoing, not private. Written out, not bound, so PostgreSQL's planner can prove its
+/// partial index applies.
+const SEARCHABLE: &str =
+    "(\"messages\".\"message_type\" IN (0, 1) AND NOT \"messages\".\"private\")";
+
+/// The condition "this message is searchable (incoming or outgoing, not a private note) and its
+/// content contains every word of `q`" on `messages`.
 pub fn message_matches(engine: Engine, q: &str) -> Expr {
-    has_words(engine, &MESSAGE_WORDS, q)
+    Expr::cust(SEARCHABLE).and(has_words(engine, &MESSAGE_WORDS, q))
 }
 
 /// Contacts of an account whose name, email, phone number or identifier contain words starting
@@ -85,24 +92,15 @@ pub fn contacts_with_words(engine: Engine, account: AccountId, q: &str) -> Selec
         .to_owned()
 }
 
-/// `SELECT conversation_id FROM messages WHERE <content matches q>` within an account;
-/// `public_only` keeps incoming and outgoing messages (no notes, no activity).
-pub fn conversations_with_text(
-    engine: Engine,
-    account: AccountId,
-    q: &str,
-    public_only: bool,
-) -> SelectStatement {
-    let mut stmt = Query::select();
-    stmt.column(("messages", "conversation_id"))
+/// `SELECT conversation_id FROM messages WHERE <searchable and content matches q>` within an
+/// account.
+pub fn conversations_with_text(engine: Engine, account: AccountId, q: &str) -> SelectStatement {
+    Query::select()
+        .column(("messages", "conversation_id"))
         .from("messages")
         .and_where(Expr::col(("messages", "account_id")).eq(account.get()))
-        .and_where(message_matches(engine, q));
-    if public_only {
-        stmt.and_where(Expr::col(("messages", "message_type")).is_in([0i16, 1i16]))
-            .and_where(Expr::col(("messages", "private")).eq(false));
-    }
-    stmt
+        .and_where(message_matches(engine, q))
+        .to_owned()
 }
 
 #[cfg(test)]

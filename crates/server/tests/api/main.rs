@@ -25,6 +25,7 @@ mod lifecycle;
 mod messages;
 mod platform;
 mod public;
+mod search;
 mod search_and_filter;
 mod seed;
 mod service_keys;

@@ -5,11 +5,11 @@ use serde_json::{Value, json};
 
 use crate::conversations::{conversation, setup};
 use crate::helpers::{Resp, Tenant, TestApp, acc};
-use crate::messages::{Side, T0};
+use crate::messages::Side;
 
 const DAY: i64 = 86_400;
 
-fn display_ids(payload: &Value) -> Vec<i64> {
+pub(crate) fn display_ids(payload: &Value) -> Vec<i64> {
     assert!(payload.is_array(), "payload is a list: {payload}");
     payload
         .as_array()
@@ -19,18 +19,18 @@ fn display_ids(payload: &Value) -> Vec<i64> {
         .collect()
 }
 
-fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+pub(crate) fn sorted(mut v: Vec<i64>) -> Vec<i64> {
     v.sort_unstable();
     v
 }
 
-async fn get_ok(app: &TestApp, path: &str, token: &str) -> Value {
+pub(crate) async fn get_ok(app: &TestApp, path: &str, token: &str) -> Value {
     let r = app.get(path, token).await;
     assert_eq!(r.status, 200, "{path}: {:?}", r.body);
     r.body
 }
 
-async fn message(app: &TestApp, t: &Tenant, conv: i64, body: Value) -> Value {
+pub(crate) async fn message(app: &TestApp, t: &Tenant, conv: i64, body: Value) -> Value {
     let r = app
         .post(
             &acc(t, &format!("/conversations/{conv}/messages")),
@@ -55,204 +55,6 @@ async fn filtered(app: &TestApp, t: &Tenant, conditions: Vec<Value>) -> Value {
     let r = filter(app, t, &t.admin, json!({ "payload": conditions })).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     r.body
-}
-
-// ---------------------------------------------------------------------------------------------
-// Search
-
-struct SearchFixture {
-    jane_refund: i64,
-    bob_note: i64,
-    bob_parcel: i64,
-    refund_message: Value,
-}
-
-/// Jane asks for refunds; Bob's first conversation mentions a refund only in a private note;
-/// Bob's second talks about a parcel.
-async fn search_fixture(app: &TestApp, t: &Tenant) -> SearchFixture {
-    let (inbox, jane) = setup(app, t).await;
-    let bob = app
-        .contact(t, json!({ "name": "Bob Stone", "email": "bob@stone.test" }))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let jane_refund = conversation(app, t, inbox, jane, json!({})).await["id"]
-        .as_i64()
-        .unwrap();
-    let refund_message = message(
-        app,
-        t,
-        jane_refund,
-        json!({ "content": "I want my Refunds now", "message_type": "incoming" }),
-    )
-    .await;
-    message(app, t, jane_refund, json!({ "content": "Looking into it" })).await;
-    let bob_note = conversation(app, t, inbox, bob, json!({})).await["id"]
-        .as_i64()
-        .unwrap();
-    message(app, t, bob_note, json!({ "content": "Hello Bob" })).await;
-    message(
-        app,
-        t,
-        bob_note,
-        json!({ "content": "refund requested internally", "private": true }),
-    )
-    .await;
-    let bob_parcel = conversation(app, t, inbox, bob, json!({})).await["id"]
-        .as_i64()
-        .unwrap();
-    message(
-        app,
-        t,
-        bob_parcel,
-        json!({ "content": "Where is my parcel", "message_type": "incoming" }),
-    )
-    .await;
-    SearchFixture {
-        jane_refund,
-        bob_note,
-        bob_parcel,
-        refund_message,
-    }
-}
-
-#[tokio::test]
-async fn search_finds_conversations_by_a_word_prefix_of_their_messages_in_the_slim_shape() {
-    let app = TestApp::spawn().await;
-    let t = app.tenant("Acme").await;
-    let f = search_fixture(&app, &t).await;
-    for q in ["refund", "REFUND", "Refunds"] {
-        let body = get_ok(
-            &app,
-            &acc(&t, &format!("/conversations/search?q={q}")),
-            &t.admin,
-        )
-        .await;
-        assert_eq!(
-            body["meta"],
-            json!({ "mine_count": 0, "unassigned_count": 1, "all_count": 1 }),
-            "q={q}: counts without assigned_count"
-        );
-        assert_eq!(display_ids(&body["payload"]), vec![f.jane_refund], "q={q}");
-        let hit = &body["payload"][0];
-        let mut keys: Vec<&str> = hit
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        keys.sort_unstable();
-        assert_eq!(
-            keys,
-            vec![
-                "account_id",
-                "contact",
-                "created_at",
-                "id",
-                "inbox",
-                "messages",
-                "uuid"
-            ],
-            "q={q}: the slim search shape"
-        );
-        assert_eq!(hit["account_id"], t.account_id);
-        assert_eq!(hit["created_at"], T0);
-        assert_eq!(hit["contact"]["name"], "Jane Doe");
-        assert_eq!(hit["inbox"]["name"], "Support");
-        assert_eq!(hit["inbox"]["channel_type"], "Channel::Api");
-        assert_eq!(
-            hit["messages"],
-            json!([{
-                "id": f.refund_message["id"],
-                "content": "I want my Refunds now",
-                "message_type": 0,
-                "created_at": T0,
-                "sender_name": "Jane Doe",
-            }]),
-            "q={q}: only the matching messages"
-        );
-    }
-}
-
-#[tokio::test]
-async fn search_finds_conversations_by_contact_name_and_email() {
-    let app = TestApp::spawn().await;
-    let t = app.tenant("Acme").await;
-    let f = search_fixture(&app, &t).await;
-    let by_name = get_ok(&app, &acc(&t, "/conversations/search?q=jane"), &t.admin).await;
-    assert_eq!(display_ids(&by_name["payload"]), vec![f.jane_refund]);
-    assert_eq!(by_name["meta"]["all_count"], 1);
-
-    let by_email = get_ok(
-        &app,
-        &acc(&t, "/conversations/search?q=bob%40stone.test"),
-        &t.admin,
-    )
-    .await;
-    assert_eq!(
-        sorted(display_ids(&by_email["payload"])),
-        vec![f.bob_note, f.bob_parcel]
-    );
-    assert_eq!(by_email["meta"]["all_count"], 2);
-
-    // Contacts are found by the start of any word of their name or email (indexed, no scan).
-    let by_prefix = get_ok(&app, &acc(&t, "/conversations/search?q=STON"), &t.admin).await;
-    assert_eq!(
-        sorted(display_ids(&by_prefix["payload"])),
-        vec![f.bob_note, f.bob_parcel]
-    );
-    let nothing = get_ok(&app, &acc(&t, "/conversations/search?q=tone"), &t.admin).await;
-    assert_eq!(
-        nothing["meta"]["all_count"], 0,
-        "inside a word is not a word start"
-    );
-}
-
-#[tokio::test]
-async fn search_skips_private_notes_and_needs_q() {
-    let app = TestApp::spawn().await;
-    let t = app.tenant("Acme").await;
-    search_fixture(&app, &t).await;
-    let body = get_ok(
-        &app,
-        &acc(&t, "/conversations/search?q=internally"),
-        &t.admin,
-    )
-    .await;
-    assert_eq!(body["payload"], json!([]));
-    assert_eq!(
-        body["meta"],
-        json!({ "mine_count": 0, "unassigned_count": 0, "all_count": 0 })
-    );
-
-    for path in ["/conversations/search", "/conversations/search?q="] {
-        let r = app.get(&acc(&t, path), &t.admin).await;
-        assert_eq!(r.status, 422, "{path}: {:?}", r.body);
-        assert!(
-            r.body["error"].as_str().is_some_and(|e| !e.is_empty()),
-            "{path}: {:?}",
-            r.body
-        );
-    }
-}
-
-#[tokio::test]
-async fn the_list_q_parameter_narrows_by_message_text() {
-    let app = TestApp::spawn().await;
-    let t = app.tenant("Acme").await;
-    let f = search_fixture(&app, &t).await;
-    let all = get_ok(&app, &acc(&t, "/conversations"), &t.admin).await;
-    assert_eq!(all["data"]["meta"]["all_count"], 3);
-    let body = get_ok(&app, &acc(&t, "/conversations?q=refund"), &t.admin).await;
-    assert_eq!(display_ids(&body["data"]["payload"]), vec![f.jane_refund]);
-    assert_eq!(
-        body["data"]["meta"],
-        json!({ "mine_count": 0, "assigned_count": 0, "unassigned_count": 1, "all_count": 1 })
-    );
-    let parcel = get_ok(&app, &acc(&t, "/conversations?q=parcel"), &t.admin).await;
-    assert_eq!(display_ids(&parcel["data"]["payload"]), vec![f.bob_parcel]);
-    let note = get_ok(&app, &acc(&t, "/conversations?q=internally"), &t.admin).await;
-    assert_eq!(note["data"]["payload"], json!([]));
 }
 
 // ---------------------------------------------------------------------------------------------
