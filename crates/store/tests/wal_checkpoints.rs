@@ -1,0 +1,44 @@
+//! SQLite: committed pages reach the database file through the background checkpointer, not
+//! through the writer's commits.
+
+use std::time::{Duration, Instant};
+
+use confab_store::testing::TestDb;
+
+const FILLER: &str = "CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, body BLOB NOT NULL); \
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) \
+     INSERT INTO filler (body) SELECT randomblob(1000) FROM n;";
+
+#[tokio::test]
+async fn committed_pages_are_copied_into_the_database_file_in_the_background() {
+    let db = TestDb::sqlite().await.unwrap();
+    db.store.migrate().await.unwrap();
+    let path = db.url.strip_prefix("sqlite://").unwrap().to_owned();
+    let file_len = || std::fs::metadata(&path).unwrap().len();
+    let before = file_len();
+
+    // About 4 MB in 40 transactions: far below the writer's own checkpoint threshold, so only
+    // the checkpointer can move it into the database file while the store is open.
+    for _ in 0..40 {
+        let mut tx = db.store.begin().await.unwrap();
+        tx.conn().execute_raw(FILLER.to_owned()).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while file_len() < before + 3_500_000 {
+        assert!(
+            Instant::now() < deadline,
+            "the database file stayed at {} bytes (was {before}): nothing was checkpointed",
+            file_len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The data reads back through the store, whichever file it is in.
+    let count = sea_query::Query::select()
+        .expr(sea_query::Func::count(sea_query::Expr::col("id")))
+        .from("filler")
+        .to_owned();
+    let rows = db.store.conn().fetch_scalar::<i64>(&count).await.unwrap();
+    assert_eq!(rows, Some(4000));
+}
