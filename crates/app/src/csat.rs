@@ -85,25 +85,25 @@ fn csat_answer(submitted: &Value) -> AppResult<Option<(i16, Option<String>)>> {
 impl App {
     /// Sends the inbox's survey on resolving (§12.9): once per conversation, when the inbox has
     /// surveys on and its label rules allow; an inbox outside its reply window writes an
-    /// activity instead.
+    /// activity instead. Returns whether it wrote a message (the conversation's activity moved).
     pub(crate) async fn send_csat_survey_tx(
         &self,
         c: &mut Conn<'_>,
         conv: &Conversation,
         resolved_by: &Acting,
         now: Timestamp,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
         let inbox = inboxes::find_inbox(c, conv.account_id, conv.inbox_id)
             .await?
             .ok_or(AppError::NotFound)?;
         if !inbox.csat_survey_enabled || !csat::rules_allow(&inbox.csat_config, &conv.labels()) {
-            return Ok(());
+            return Ok(false);
         }
         if messages::first_of_content_type(c, conv.id, ContentType::InputCsat)
             .await?
             .is_some()
         {
-            return Ok(());
+            return Ok(false);
         }
         let can_reply = match reply_window_hours(&inbox) {
             None => true,
@@ -120,9 +120,9 @@ impl App {
             Acting::system()
         };
         if !can_reply {
-            return self
-                .activity_tx(c, conv, Some(NOT_SENT.into()), &system, now)
-                .await;
+            self.activity_tx(c, conv, Some(NOT_SENT.into()), &system, now)
+                .await?;
+            return Ok(true);
         }
         let spec = NewMessageSpec {
             message_type: MessageType::Template,
@@ -130,7 +130,7 @@ impl App {
             ..NewMessageSpec::outgoing(csat::survey_message(&inbox.csat_config))
         };
         self.add_message_tx(c, conv, spec, &system, now).await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Stores what a contact submitted on a message (a form, or the survey's answer), and

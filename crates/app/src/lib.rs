@@ -4,6 +4,7 @@
 //! Handlers call exactly one method here and render what it returns.
 
 pub mod accounts;
+mod acting;
 pub mod agent_bots;
 pub mod agents;
 pub mod api_keys;

@@ -3,12 +3,8 @@
 //! Every change is one transaction that also writes its activity message and records its
 //! events.
 
-use confab_domain::agent_bot::AgentBot;
-use confab_domain::api_key::ApiKey;
 use confab_domain::api_key::KeyScope;
-use confab_domain::conversation::{
-    self as conv_rules, ActorKind, Conversation, ConversationStatus, Priority,
-};
+use confab_domain::conversation::{self as conv_rules, Conversation, ConversationStatus, Priority};
 use confab_domain::message::{ContentType, Message, MessageStatus, MessageType, SenderType};
 use confab_domain::user::User;
 use confab_domain::{ConversationId, Timestamp};
@@ -18,9 +14,10 @@ use confab_store::messages::{self, NewMessage};
 use confab_store::{Conn, events};
 use serde_json::{Value, json};
 
+pub(crate) use crate::acting::Acting;
 use crate::conversations::ConversationView;
 use crate::error::{AppError, AppResult};
-use crate::{Actor, App, Scope};
+use crate::{App, Scope};
 
 /// The job kind that reopens a snoozed conversation.
 pub(crate) const WAKE_JOB: &str = "conversation.wake";
@@ -33,112 +30,6 @@ pub(crate) fn wake_payload(id: ConversationId, snoozed_until_micros: i64) -> Val
 
 pub(crate) fn wake_key(id: ConversationId) -> String {
     format!("{WAKE_JOB}:{}", id.get())
-}
-
-/// Who is acting, as the lifecycle needs it.
-#[derive(Debug, Clone)]
-pub(crate) struct Acting {
-    pub kind: ActorKind,
-    pub user: Option<User>,
-    pub bot: Option<AgentBot>,
-    /// A service API key, named in activity texts and events.
-    pub key: Option<ApiKey>,
-    /// An agent-role user (self-assigns when opening).
-    pub is_agent_role: bool,
-}
-
-impl Acting {
-    pub fn of(scope: &Scope) -> Self {
-        match &scope.actor {
-            Actor::User { user, membership } => Self {
-                kind: ActorKind::Named(user.name.clone()),
-                user: Some(user.clone()),
-                bot: None,
-                key: None,
-                is_agent_role: !membership.role.is_admin(),
-            },
-            Actor::AgentBot(bot) => Self {
-                kind: ActorKind::Named(bot.name.clone()),
-                user: None,
-                bot: Some(bot.clone()),
-                key: None,
-                is_agent_role: false,
-            },
-            Actor::ServiceKey(key) => Self {
-                kind: ActorKind::Named(key.name.clone()),
-                user: None,
-                bot: None,
-                key: Some(key.clone()),
-                is_agent_role: false,
-            },
-        }
-    }
-    pub fn system() -> Self {
-        Self {
-            kind: ActorKind::System,
-            user: None,
-            bot: None,
-            key: None,
-            is_agent_role: false,
-        }
-    }
-    /// An automation rule (its changes never trigger rules again).
-    pub fn automation() -> Self {
-        Self {
-            kind: ActorKind::Automation,
-            user: None,
-            bot: None,
-            key: None,
-            is_agent_role: false,
-        }
-    }
-    /// The contact, acting on the customer side (public API).
-    pub fn contact(contact: &confab_domain::contact::Contact) -> Self {
-        Self {
-            kind: ActorKind::Contact(contact.name.clone()),
-            user: None,
-            bot: None,
-            key: None,
-            is_agent_role: false,
-        }
-    }
-    /// The agent (not an administrator) who becomes the assignee of a conversation they open,
-    /// as Chatwoot's `toggle_status` does.
-    pub fn opener(&self) -> Option<&User> {
-        self.user.as_ref().filter(|_| self.is_agent_role)
-    }
-    /// The name activity texts use, when someone acts.
-    pub fn name(&self) -> Option<String> {
-        match &self.kind {
-            ActorKind::Named(n) => Some(n.clone()),
-            ActorKind::Automation => Some("Automation System".into()),
-            _ => None,
-        }
-    }
-    /// The sender of an outgoing message written by this actor.
-    pub fn sender(&self) -> Option<(SenderType, i64)> {
-        if let Some(u) = &self.user {
-            Some((SenderType::User, u.id.get()))
-        } else {
-            self.bot
-                .as_ref()
-                .map(|b| (SenderType::AgentBot, b.id.get()))
-        }
-    }
-    pub(crate) fn json(&self) -> Value {
-        if let Some(k) = &self.key {
-            return json!({ "type": "ApiKey", "id": k.id, "name": k.name });
-        }
-        match (&self.user, &self.bot, &self.kind) {
-            (Some(u), _, _) => json!({ "type": "User", "id": u.id }),
-            (_, Some(b), _) => json!({ "type": "AgentBot", "id": b.id }),
-            (_, _, ActorKind::Contact(_) | ActorKind::ContactMessage) => {
-                json!({ "type": "Contact" })
-            }
-            (_, _, ActorKind::Automation) => json!({ "type": "AutomationRule" }),
-            _ => json!({ "type": "System" }),
-        }
-    }
 }
 
 /// A message to add to a conversation.
@@ -262,30 +153,7 @@ impl App {
         acting: &Acting,
         now: Timestamp,
     ) -> AppResult<Message> {
-        let sender = match spec.message_type {
-            MessageType::Incoming => Some((SenderType::Contact, conv.contact_id.get())),
-            MessageType::Activity => None,
-            _ => spec.sender.or_else(|| acting.sender()),
-        };
-        let msg = messages::insert_message(
-            c,
-            &NewMessage {
-                account: conv.account_id,
-                inbox: conv.inbox_id,
-                conversation: conv.id,
-                message_type: spec.message_type,
-                content_type: spec.content_type,
-                status: MessageStatus::Sent,
-                private: spec.private,
-                content: spec.content,
-                content_attributes: spec.content_attributes,
-                additional_attributes: spec.additional_attributes,
-                source_id: spec.source_id,
-                sender,
-            },
-            now,
-        )
-        .await?;
+        let msg = self.insert_message_row(c, conv, spec, acting, now).await?;
         let mut ch = ConversationChanges {
             last_activity_at: Some(now),
             last_message_id: Some(msg.id),
@@ -316,14 +184,63 @@ impl App {
             self.schedule_auto_resolve_tx(c, conv, conv.status, now)
                 .await?;
         }
-        let data = json!({ "message_id": msg.id });
-        self.record_event(c, conv, "message_created", data.clone(), acting, now)
+        self.record_message_created(c, conv, &msg, acting, now)
             .await?;
         if first_reply {
+            let data = json!({ "message_id": msg.id });
             self.record_event(c, conv, "first_reply_created", data, acting, now)
                 .await?;
         }
         Ok(msg)
+    }
+
+    /// The message's row only: the caller moves the conversation's activity and records
+    /// `message_created` ([`Self::record_message_created`]).
+    pub(crate) async fn insert_message_row(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        spec: NewMessageSpec,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<Message> {
+        let sender = match spec.message_type {
+            MessageType::Incoming => Some((SenderType::Contact, conv.contact_id.get())),
+            MessageType::Activity => None,
+            _ => spec.sender.or_else(|| acting.sender()),
+        };
+        Ok(messages::insert_message(
+            c,
+            &NewMessage {
+                account: conv.account_id,
+                inbox: conv.inbox_id,
+                conversation: conv.id,
+                message_type: spec.message_type,
+                content_type: spec.content_type,
+                status: MessageStatus::Sent,
+                private: spec.private,
+                content: spec.content,
+                content_attributes: spec.content_attributes,
+                additional_attributes: spec.additional_attributes,
+                source_id: spec.source_id,
+                sender,
+            },
+            now,
+        )
+        .await?)
+    }
+
+    pub(crate) async fn record_message_created(
+        &self,
+        c: &mut Conn<'_>,
+        conv: &Conversation,
+        msg: &Message,
+        acting: &Acting,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let data = json!({ "message_id": msg.id });
+        self.record_event(c, conv, "message_created", data, acting, now)
+            .await
     }
 
     pub(crate) async fn activity_tx(

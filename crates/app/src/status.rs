@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use crate::error::{AppError, AppResult};
 use crate::lifecycle::{
-    Acting, MAX_SNOOZE_AHEAD_SECONDS, SnoozeInput, StatusPolicy, StatusRequest, ToggleOutcome,
-    WAKE_JOB, changed, ts_json, wake_key, wake_payload,
+    Acting, MAX_SNOOZE_AHEAD_SECONDS, NewMessageSpec, SnoozeInput, StatusPolicy, StatusRequest,
+    ToggleOutcome, WAKE_JOB, changed, ts_json, wake_key, wake_payload,
 };
 use crate::{App, Scope};
 
@@ -65,6 +65,7 @@ impl App {
             now,
         )
         .await
+        .map(|(changed, _)| changed)
     }
 
     /// [`Self::set_status_tx`] with the snooze's reply policy, and, for spam, blocking the
@@ -79,10 +80,23 @@ impl App {
         policy: StatusPolicy,
         acting: &Acting,
         now: Timestamp,
-    ) -> AppResult<bool> {
+    ) -> AppResult<(bool, Conversation)> {
         let snooze = (to == ConversationStatus::Snoozed)
             .then_some(snoozed_until)
             .flatten();
+        let status_changed = conv.status != to;
+        // The activity message goes in first, so the conversation's row is written once, with
+        // its status and its activity together, and read back by that same statement.
+        let activity = match status_changed
+            .then(|| conv_rules::status_activity(&acting.kind, to))
+            .flatten()
+        {
+            Some(text) => Some(
+                self.insert_message_row(c, conv, NewMessageSpec::activity(text), acting, now)
+                    .await?,
+            ),
+            None => None,
+        };
         let mut ch = ConversationChanges {
             status: Some(to),
             snoozed_until: Some(snooze),
@@ -93,7 +107,11 @@ impl App {
         if to == ConversationStatus::Resolved {
             ch.waiting_since = Some(None);
         }
-        conversations::update_conversation(c, conv.id, &ch, now).await?;
+        if let Some(m) = &activity {
+            ch.last_activity_at = Some(now);
+            ch.last_message_id = Some(m.id);
+        }
+        let mut after = conversations::update_conversation_returning(c, conv.id, &ch, now).await?;
         match (to, snooze) {
             (ConversationStatus::Snoozed, Some(t)) => self.schedule_wake(c, conv, t, now).await?,
             _ if conv.status == ConversationStatus::Snoozed => {
@@ -113,7 +131,6 @@ impl App {
             )
             .await?;
         }
-        let status_changed = conv.status != to;
         if status_changed {
             let attrs = changed("status", json!(conv.status.as_str()), json!(to.as_str()));
             self.record_event(
@@ -139,16 +156,13 @@ impl App {
             }
             self.record_event(c, conv, "conversation_updated", attrs, acting, now)
                 .await?;
-            self.activity_tx(
-                c,
-                conv,
-                conv_rules::status_activity(&acting.kind, to),
-                acting,
-                now,
-            )
-            .await?;
-            if to == ConversationStatus::Resolved {
-                self.send_csat_survey_tx(c, conv, acting, now).await?;
+            if let Some(m) = &activity {
+                self.record_message_created(c, conv, m, acting, now).await?;
+            }
+            if to == ConversationStatus::Resolved
+                && self.send_csat_survey_tx(c, conv, acting, now).await?
+            {
+                after = conversations::get_conversation(c, conv.id).await?;
             }
         } else if conv.status == ConversationStatus::Snoozed
             && conv.snooze_wake_on_reply != policy.wake_on_reply
@@ -170,7 +184,7 @@ impl App {
             self.record_event(c, conv, "conversation_updated", attrs, acting, now)
                 .await?;
         }
-        Ok(status_changed)
+        Ok((status_changed, after))
     }
 
     /// A snooze time as a client sent it, in the account's time zone: Unix seconds, ISO 8601 or
@@ -250,9 +264,18 @@ impl App {
         let mut c = tx.conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
         let decision = conv_rules::decide_toggle(conv.status, requested, acting.bot.is_some());
-        let success = match decision {
+        let (success, after) = match decision {
             ToggleDecision::BotHandoff => {
-                self.set_status_tx(&mut c, &conv, ConversationStatus::Open, None, &acting, now)
+                let (_, after) = self
+                    .set_status_policy_tx(
+                        &mut c,
+                        &conv,
+                        ConversationStatus::Open,
+                        None,
+                        StatusPolicy::default(),
+                        &acting,
+                        now,
+                    )
                     .await?;
                 self.record_event(
                     &mut c,
@@ -263,16 +286,16 @@ impl App {
                     now,
                 )
                 .await?;
-                None
+                (None, after)
             }
             ToggleDecision::Set { status, explicit } => {
                 let until = if explicit { snoozed_until } else { None };
-                self.set_status_policy_tx(&mut c, &conv, status, until, policy, &acting, now)
+                let (_, after) = self
+                    .set_status_policy_tx(&mut c, &conv, status, until, policy, &acting, now)
                     .await?;
-                Some(true)
+                (Some(true), after)
             }
         };
-        let after = conversations::get_conversation(&mut c, conv.id).await?;
         if after.status == ConversationStatus::Open
             && let Some(me) = acting.opener()
         {

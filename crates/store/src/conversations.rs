@@ -338,6 +338,19 @@ pub async fn update_conversation(
     Ok(())
 }
 
+/// [`update_conversation`], answering with the row as the update left it (`RETURNING`: no
+/// second statement to read it back).
+pub async fn update_conversation_returning(
+    c: &mut Conn<'_>,
+    id: ConversationId,
+    changes: &ConversationChanges,
+    now: Timestamp,
+) -> Result<Conversation, StoreError> {
+    let mut stmt = changes.statement(id, now);
+    stmt.returning(Query::returning().columns(COLUMNS));
+    c.fetch_one(&stmt).await
+}
+
 pub async fn delete_conversation(c: &mut Conn<'_>, id: ConversationId) -> Result<(), StoreError> {
     let stmt = Query::delete()
         .from_table("conversations")

@@ -458,20 +458,19 @@ impl App {
         let status = status.filter(|to| {
             !(*to == ConversationStatus::Open && conv.status == ConversationStatus::Pending)
         });
-        if let Some(to) = status {
-            let policy = StatusPolicy {
-                wake_on_reply: patch.wake_on_reply.unwrap_or(true),
-                block_contact: patch.block_contact.unwrap_or(false)
-                    && to == ConversationStatus::Spam,
-            };
-            self.set_status_policy_tx(&mut c, &conv, to, snooze_until, policy, &acting, now)
-                .await?;
-        }
-        // Each step works on the row as the previous one left it; read again only after a write.
-        let mut cur = if status.is_some() {
-            conversations::get_conversation(&mut c, conv.id).await?
-        } else {
-            conv
+        // Each step works on the row as the previous one left it.
+        let mut cur = match status {
+            Some(to) => {
+                let policy = StatusPolicy {
+                    wake_on_reply: patch.wake_on_reply.unwrap_or(true),
+                    block_contact: patch.block_contact.unwrap_or(false)
+                        && to == ConversationStatus::Spam,
+                };
+                self.set_status_policy_tx(&mut c, &conv, to, snooze_until, policy, &acting, now)
+                    .await?
+                    .1
+            }
+            None => conv,
         };
         // As in Chatwoot's toggle_status, an agent (not an administrator) who opens a
         // conversation becomes its assignee, unless the request names one.

@@ -527,3 +527,45 @@ async fn snoozes_that_nothing_could_wake_or_that_lie_beyond_ten_years_are_refuse
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert!(r.body["settings"].get("timezone").is_none(), "{:?}", r.body);
 }
+
+#[tokio::test]
+async fn a_status_change_moves_the_activity_time_and_its_note_becomes_the_last_message() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (inbox, contact) = setup(&app, &t).await;
+    let id = conversation(&app, &t, inbox, contact, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    incoming(&app, &t, id, "Where is my parcel?").await;
+    let created = show(&app, &t, id).await["timestamp"].as_i64().unwrap();
+
+    app.clock.advance_seconds(600);
+    let r = toggle(&app, &t, &t.admin, id, json!({ "status": "pending" })).await;
+    assert_eq!(r["payload"]["current_status"], "pending");
+    let after = show(&app, &t, id).await;
+    assert_eq!(after["status"], "pending");
+    assert_eq!(after["timestamp"], created + 600, "{after}");
+    assert_eq!(after["last_activity_at"], created + 600, "{after}");
+    let last = &after["messages"][0];
+    assert_eq!(last["message_type"], 2, "{after}");
+    assert_eq!(
+        last["content"],
+        "Conversation was marked as pending by admin of Acme"
+    );
+    // The customer's message stays the last one that is not activity.
+    assert_eq!(
+        after["last_non_activity_message"]["content"], "Where is my parcel?",
+        "{after}"
+    );
+    assert_eq!(
+        activities(&app, &t, id).await,
+        vec!["Conversation was marked as pending by admin of Acme"]
+    );
+
+    // Writing back the same status changes nothing: no activity, no new time.
+    app.clock.advance_seconds(600);
+    toggle(&app, &t, &t.admin, id, json!({ "status": "pending" })).await;
+    let same = show(&app, &t, id).await;
+    assert_eq!(same["timestamp"], created + 600, "{same}");
+    assert_eq!(activities(&app, &t, id).await.len(), 1);
+}
