@@ -66,6 +66,16 @@ impl NewMessageSpec {
     }
 }
 
+/// What a new message moves on its conversation whatever its kind: the activity time and the
+/// last message (and the last one that is not activity).
+pub(crate) fn moved_by(ch: &mut ConversationChanges, msg: &Message, now: Timestamp) {
+    ch.last_activity_at = Some(now);
+    ch.last_message_id = Some(msg.id);
+    if msg.message_type != MessageType::Activity {
+        ch.last_non_activity_message_id = Some(msg.id);
+    }
+}
+
 /// How far ahead a snooze given in Unix seconds may be (ten years; the grammar's phrases have
 /// the same limit in the account's calendar).
 pub(crate) const MAX_SNOOZE_AHEAD_SECONDS: i64 = 3653 * 86_400;
@@ -154,14 +164,8 @@ impl App {
         now: Timestamp,
     ) -> AppResult<Message> {
         let msg = self.insert_message_row(c, conv, spec, acting, now).await?;
-        let mut ch = ConversationChanges {
-            last_activity_at: Some(now),
-            last_message_id: Some(msg.id),
-            ..Default::default()
-        };
-        if msg.message_type != MessageType::Activity {
-            ch.last_non_activity_message_id = Some(msg.id);
-        }
+        let mut ch = ConversationChanges::default();
+        moved_by(&mut ch, &msg, now);
         let mut first_reply = false;
         if msg.message_type == MessageType::Incoming {
             ch.increment_unread = true;
@@ -230,6 +234,7 @@ impl App {
         .await?)
     }
 
+    /// `message_created` for a message added with [`Self::insert_message_row`].
     pub(crate) async fn record_message_created(
         &self,
         c: &mut Conn<'_>,

@@ -108,8 +108,7 @@ impl App {
             ch.waiting_since = Some(None);
         }
         if let Some(m) = &activity {
-            ch.last_activity_at = Some(now);
-            ch.last_message_id = Some(m.id);
+            crate::lifecycle::moved_by(&mut ch, m, now);
         }
         let mut after = conversations::update_conversation_returning(c, conv.id, &ch, now).await?;
         match (to, snooze) {

@@ -163,6 +163,7 @@ impl Conn<'_> {
             Ok(None) => match db.autocommit_writer().await {
                 Ok(mut w) => {
                     let out = sqlite::with_lock_retry(w.conn(), |c| f(c, &sql, &values)).await;
+                    w.committed();
                     if out.is_ok() && writes_credentials(&sql) {
                         watch.bump();
                     }
@@ -285,7 +286,9 @@ impl Conn<'_> {
         match self {
             Conn::SqlitePool(db, watch) | Conn::SqliteScan(db, watch) => {
                 let mut w = db.autocommit_writer().await?;
-                sqlite::with_lock_retry(w.conn(), |c| Ok(c.execute_batch(&sql)?)).await?;
+                let out = sqlite::with_lock_retry(w.conn(), |c| Ok(c.execute_batch(&sql)?)).await;
+                w.committed();
+                out?;
                 watch.bump();
             }
             Conn::Sqlite(c, state) => {

@@ -173,7 +173,9 @@ impl Store {
         self.commits.outbox.notified().await;
     }
 
-    /// Closes every connection, waiting for those in use to be returned.
+    /// PostgreSQL: closes every connection, waiting for those in use to be returned. SQLite:
+    /// closes the idle readers; the writer and its checkpointer close with the last clone of
+    /// the store (the writer last, so it checkpoints what is left and removes the WAL).
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(db) => db.close(),

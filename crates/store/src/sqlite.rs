@@ -16,9 +16,10 @@
 //!   statements at once.
 //!
 //! - **a checkpointer**, a thread of its own that copies committed pages from the WAL into the
-//!   database file after commits, so the writer never does: a checkpoint (and, with
-//!   `synchronous=NORMAL`, its two fsyncs) inside a commit held the writer, and every
-//!   transaction queued behind it, for milliseconds.
+//!   database file after commits, so the writer does not (it keeps a backstop far above what
+//!   the checkpointer lets build up): a checkpoint (and, with `synchronous=NORMAL`, its two
+//!   fsyncs) inside a commit held the writer, and every transaction queued behind it, for
+//!   milliseconds.
 //!
 //! sqlx still applies the migrations (on a connection of its own, at `migrate`), so databases
 //! made before this engine keep their migration history.
@@ -54,9 +55,11 @@ pub struct SqliteDb {
 /// The writer connection and the group of transactions committed into its open SQLite
 /// transaction but not yet made durable.
 pub struct Writer {
+    /// First, so it is stopped (and its connection closed) before `conn` closes: the writer,
+    /// as the last connection, then checkpoints the rest and removes the WAL.
+    checkpointer: Checkpointer,
     conn: Connection,
     group: Option<Group>,
-    checkpointer: Checkpointer,
 }
 
 /// How long the checkpointer rests after a checkpoint: commits meanwhile wait for the next one,
@@ -70,57 +73,86 @@ const WRITER_CHECKPOINT_PAGES: u32 = 8192;
 /// Bytes the WAL file keeps once checkpointed and started over.
 const WAL_SIZE_LIMIT: i64 = 64 << 20;
 
-/// The checkpointer thread, woken after commits; it stops when the writer is dropped.
+/// The checkpointer thread, woken after commits; stopped (and waited for) when the writer is
+/// dropped.
 struct Checkpointer {
-    thread: std::thread::Thread,
-    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    signal: Arc<CheckpointSignal>,
+}
+
+#[derive(Default)]
+struct CheckpointSignal {
+    /// Something was committed since the last checkpoint began.
+    pending: std::sync::atomic::AtomicBool,
+    stop: std::sync::atomic::AtomicBool,
 }
 
 impl Checkpointer {
     fn spawn(path: &str, full_sync: bool) -> Result<Self, StoreError> {
         let conn = open_connection(path, full_sync, false)?;
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopping = stop.clone();
-        let handle = std::thread::Builder::new()
+        let signal = Arc::new(CheckpointSignal::default());
+        let theirs = signal.clone();
+        let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".to_owned())
-            .spawn(move || checkpoint_until_stopped(&conn, &stopping))
+            .spawn(move || checkpoint_until_stopped(&conn, &theirs))
             .map_err(|e| {
                 StoreError::Config(format!("cannot start the SQLite checkpointer: {e}"))
             })?;
         Ok(Self {
-            thread: handle.thread().clone(),
-            stop,
+            thread: Some(thread),
+            signal,
         })
     }
 
-    /// Something was committed: checkpoint soon (a wake-up while it works or rests is kept).
+    /// Something was committed: checkpoint it soon (at once, or after the current pause).
     fn wake(&self) {
-        self.thread.unpark();
+        self.signal.pending.store(true, Ordering::SeqCst);
+        if let Some(t) = &self.thread {
+            t.thread().unpark();
+        }
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.thread.unpark();
+        self.signal.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            // At most the checkpoint under way: its pause ends on `stop`.
+            let _ = t.join();
+        }
     }
 }
 
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the checkpointer's own thread rests, never a runtime thread"
-)]
-fn checkpoint_until_stopped(conn: &Connection, stop: &std::sync::atomic::AtomicBool) {
+fn checkpoint_until_stopped(conn: &Connection, signal: &CheckpointSignal) {
+    let stopped = || signal.stop.load(Ordering::SeqCst);
     loop {
-        std::thread::park();
-        if stop.load(Ordering::SeqCst) {
+        while !signal.pending.swap(false, Ordering::SeqCst) {
+            if stopped() {
+                return;
+            }
+            std::thread::park();
+        }
+        if stopped() {
             return;
         }
         // PASSIVE: copies what no reader still needs, never waits for readers or the writer.
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "SQLite checkpoint failed; retried after the next commit");
         }
-        std::thread::sleep(CHECKPOINT_PAUSE);
+        // Rest, so a stream of commits makes one checkpoint per pause (commits meanwhile
+        // leave `pending` set); only stopping ends the rest early.
+        let until = std::time::Instant::now() + CHECKPOINT_PAUSE;
+        loop {
+            if stopped() {
+                return;
+            }
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::park_timeout(left);
+        }
     }
 }
 
@@ -167,9 +199,9 @@ impl SqliteDb {
             max_idle: max_idle.max(1),
             readers: Mutex::new(vec![first_reader]),
             writer: Arc::new(tokio::sync::Mutex::new(Writer {
+                checkpointer,
                 conn: writer,
                 group: None,
-                checkpointer,
             })),
             queued: AtomicUsize::new(0),
             scans: tokio::sync::Semaphore::new(
@@ -248,8 +280,6 @@ impl SqliteDb {
         let mut w = self.queue_for_writer().await;
         // The group's members hear its outcome; this statement has no part in it.
         let _ = w.finish_group();
-        // What this statement commits is checkpointed with the next round.
-        w.checkpointer.wake();
         if w.conn.is_autocommit() {
             Ok(w)
         } else {
@@ -449,6 +479,11 @@ pub(crate) fn execute(
 impl Writer {
     pub fn conn(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// A statement outside any transaction committed on this writer: checkpoint it soon.
+    pub fn committed(&self) {
+        self.checkpointer.wake();
     }
 
     /// Commits the open group, if any, and tells its members.

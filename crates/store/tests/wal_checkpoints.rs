@@ -42,3 +42,27 @@ async fn committed_pages_are_copied_into_the_database_file_in_the_background() {
     let rows = db.store.conn().fetch_scalar::<i64>(&count).await.unwrap();
     assert_eq!(rows, Some(4000));
 }
+
+#[tokio::test]
+async fn a_store_dropped_leaves_its_data_in_the_database_file_and_no_wal() {
+    let db = TestDb::sqlite().await.unwrap();
+    db.store.migrate().await.unwrap();
+    let path = db.url.strip_prefix("sqlite://").unwrap().to_owned();
+    for _ in 0..5 {
+        let mut tx = db.store.begin().await.unwrap();
+        tx.conn().execute_raw(FILLER.to_owned()).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let wal = format!("{path}-wal");
+    assert!(std::path::Path::new(&wal).exists(), "a WAL while open");
+
+    // The directory stays (it is the TestDb's); the store goes.
+    let TestDb { store, .. } = db;
+    store.close().await;
+    drop(store);
+    assert!(
+        !std::path::Path::new(&wal).exists(),
+        "the writer closed last, checkpointed everything and removed the WAL"
+    );
+    assert!(std::fs::metadata(&path).unwrap().len() > 450_000);
+}
