@@ -263,38 +263,29 @@ impl App {
         let mut c = tx.conn();
         let conv = self.load_conversation(&mut c, scope, display_id).await?;
         let decision = conv_rules::decide_toggle(conv.status, requested, acting.bot.is_some());
-        let (success, after) = match decision {
-            ToggleDecision::BotHandoff => {
-                let (_, after) = self
-                    .set_status_policy_tx(
-                        &mut c,
-                        &conv,
-                        ConversationStatus::Open,
-                        None,
-                        StatusPolicy::default(),
-                        &acting,
-                        now,
-                    )
-                    .await?;
-                self.record_event(
-                    &mut c,
-                    &conv,
-                    "conversation_bot_handoff",
-                    Value::Null,
-                    &acting,
-                    now,
-                )
-                .await?;
-                (None, after)
-            }
+        // A bot's toggle hands the conversation over: open, with no snooze or policy of its own.
+        let handoff = matches!(decision, ToggleDecision::BotHandoff);
+        let (to, until, policy) = match decision {
+            ToggleDecision::BotHandoff => (ConversationStatus::Open, None, StatusPolicy::default()),
             ToggleDecision::Set { status, explicit } => {
-                let until = if explicit { snoozed_until } else { None };
-                let (_, after) = self
-                    .set_status_policy_tx(&mut c, &conv, status, until, policy, &acting, now)
-                    .await?;
-                (Some(true), after)
+                (status, if explicit { snoozed_until } else { None }, policy)
             }
         };
+        let (_, after) = self
+            .set_status_policy_tx(&mut c, &conv, to, until, policy, &acting, now)
+            .await?;
+        if handoff {
+            self.record_event(
+                &mut c,
+                &conv,
+                "conversation_bot_handoff",
+                Value::Null,
+                &acting,
+                now,
+            )
+            .await?;
+        }
+        let success = (!handoff).then_some(true);
         if after.status == ConversationStatus::Open
             && let Some(me) = acting.opener()
         {

@@ -160,17 +160,13 @@ impl Conn<'_> {
         };
         Some(match read {
             Ok(Some(r)) => Ok(r),
-            Ok(None) => match db.autocommit_writer().await {
-                Ok(mut w) => {
-                    let out = sqlite::with_lock_retry(w.conn(), |c| f(c, &sql, &values)).await;
-                    w.committed();
-                    if out.is_ok() && writes_credentials(&sql) {
-                        watch.bump();
-                    }
-                    out
+            Ok(None) => {
+                let out = db.autocommit(|c| f(c, &sql, &values)).await;
+                if out.is_ok() && writes_credentials(&sql) {
+                    watch.bump();
                 }
-                Err(e) => Err(e),
-            },
+                out
+            }
             Err(e) => Err(e),
         })
     }
@@ -285,10 +281,7 @@ impl Conn<'_> {
     pub async fn execute_raw(&mut self, sql: String) -> Result<(), StoreError> {
         match self {
             Conn::SqlitePool(db, watch) | Conn::SqliteScan(db, watch) => {
-                let mut w = db.autocommit_writer().await?;
-                let out = sqlite::with_lock_retry(w.conn(), |c| Ok(c.execute_batch(&sql)?)).await;
-                w.committed();
-                out?;
+                db.autocommit(|c| Ok(c.execute_batch(&sql)?)).await?;
                 watch.bump();
             }
             Conn::Sqlite(c, state) => {

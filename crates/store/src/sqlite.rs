@@ -272,21 +272,24 @@ impl SqliteDb {
         self.writer.clone().lock_owned().await
     }
 
-    /// The writer outside any transaction: an open group is committed first, so a statement run
-    /// on it is durable when it returns.
-    pub async fn autocommit_writer(
+    /// Runs `f` on the writer outside any transaction (retrying while another process holds
+    /// SQLite's write lock): an open group is committed first, so what `f` writes is durable
+    /// when this returns; the checkpointer then takes it.
+    pub async fn autocommit<R>(
         &self,
-    ) -> Result<tokio::sync::OwnedMutexGuard<Writer>, StoreError> {
+        f: impl FnMut(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let mut w = self.queue_for_writer().await;
         // The group's members hear its outcome; this statement has no part in it.
         let _ = w.finish_group();
-        if w.conn.is_autocommit() {
-            Ok(w)
-        } else {
-            Err(StoreError::CommitFailed(
+        if !w.conn.is_autocommit() {
+            return Err(StoreError::CommitFailed(
                 "the SQLite writer is stuck in a failed transaction".to_owned(),
-            ))
+            ));
         }
+        let out = with_lock_retry(&mut w.conn, f).await;
+        w.checkpointer.wake();
+        out
     }
 
     /// Closes the idle readers; the writer closes with the last clone of the store.
@@ -477,15 +480,6 @@ pub(crate) fn execute(
 }
 
 impl Writer {
-    pub fn conn(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
-    /// A statement outside any transaction committed on this writer: checkpoint it soon.
-    pub fn committed(&self) {
-        self.checkpointer.wake();
-    }
-
     /// Commits the open group, if any, and tells its members.
     fn finish_group(&mut self) -> Result<(), StoreError> {
         let Some(group) = self.group.take() else {

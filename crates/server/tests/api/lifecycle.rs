@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::conversations::{activities, conversation, incoming, messages, setup, show, toggle};
 use crate::helpers::{Tenant, TestApp, acc, assert_invalid};
+use crate::messages::post_message;
 
 /// The test clock's start: 2026-11-18T11:06:40Z, a Wednesday (06:06:40 in New York).
 const START: i64 = 1_795_000_000;
@@ -363,14 +364,7 @@ async fn without_the_pending_option_and_with_ignore_waiting_conversations_stay()
     incoming(&app, &t, 2, "hello?").await;
     conversation(&app, &t, inbox, contact, json!({})).await;
     incoming(&app, &t, 3, "hello?").await;
-    let r = app
-        .post(
-            &acc(&t, "/conversations/3/messages"),
-            &t.admin,
-            json!({ "content": "Here to help" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
+    post_message(&app, &t, 3, json!({ "content": "Here to help" })).await;
     app.clock.advance_seconds(2 * 3600);
     app.app.run_pending_jobs().await.unwrap();
     assert_eq!(show(&app, &t, 1).await["status"], "pending");
@@ -395,14 +389,7 @@ async fn with_ignore_waiting_an_agent_reply_restarts_the_clock_after_a_wait() {
     app.clock.advance_seconds(2 * 3600);
     app.app.run_pending_jobs().await.unwrap();
     assert_eq!(show(&app, &t, 1).await["status"], "open");
-    let r = app
-        .post(
-            &acc(&t, "/conversations/1/messages"),
-            &t.admin,
-            json!({ "content": "Here to help" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
+    post_message(&app, &t, 1, json!({ "content": "Here to help" })).await;
     app.clock.advance_seconds(30 * 60);
     app.app.run_pending_jobs().await.unwrap();
     assert_eq!(

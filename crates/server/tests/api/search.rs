@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::conversations::{conversation, setup};
+use crate::conversations::{conversation, messages, setup, toggle};
 use crate::helpers::{Tenant, TestApp, acc};
-use crate::messages::T0;
-use crate::search_and_filter::{display_ids, get_ok, message, sorted};
+use crate::messages::{T0, post_message as message};
+use crate::search_and_filter::{display_ids, get_ok, sorted};
 
 struct SearchFixture {
     jane_refund: i64,
@@ -232,30 +232,20 @@ async fn search_reads_what_was_said_never_activity_and_forgets_deleted_messages(
     assert!(before.is_none() || before == Some(4), "{before:?}");
 
     // A status change writes an activity message ("… marked resolved by …"): never found.
-    let r = app
-        .post(
-            &acc(
-                &t,
-                &format!("/conversations/{}/toggle_status", f.bob_parcel),
-            ),
-            &t.admin,
-            json!({ "status": "resolved" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    let thread = get_ok(
+    toggle(
         &app,
-        &acc(&t, &format!("/conversations/{}/messages", f.bob_parcel)),
+        &t,
         &t.admin,
+        f.bob_parcel,
+        json!({ "status": "resolved" }),
     )
     .await;
+    let thread = messages(&app, &t, f.bob_parcel).await;
     assert!(
-        thread["payload"]
-            .as_array()
-            .unwrap()
+        thread
             .iter()
             .any(|m| m["message_type"] == 2 && m["content"].as_str().unwrap().contains("resolved")),
-        "the activity message exists: {thread}"
+        "the activity message exists: {thread:?}"
     );
     let resolved = get_ok(&app, &acc(&t, "/conversations/search?q=resolved"), &t.admin).await;
     assert_eq!(resolved["meta"]["all_count"], 0, "{resolved}");

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::conversations::{conversation, setup};
 use crate::helpers::{Resp, Tenant, TestApp, acc};
-use crate::messages::Side;
+use crate::messages::{Side, post_message as message};
 
 const DAY: i64 = 86_400;
 
@@ -27,18 +27,6 @@ pub(crate) fn sorted(mut v: Vec<i64>) -> Vec<i64> {
 pub(crate) async fn get_ok(app: &TestApp, path: &str, token: &str) -> Value {
     let r = app.get(path, token).await;
     assert_eq!(r.status, 200, "{path}: {:?}", r.body);
-    r.body
-}
-
-pub(crate) async fn message(app: &TestApp, t: &Tenant, conv: i64, body: Value) -> Value {
-    let r = app
-        .post(
-            &acc(t, &format!("/conversations/{conv}/messages")),
-            &t.admin,
-            body,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
     r.body
 }
 
