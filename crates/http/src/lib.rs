@@ -3,6 +3,7 @@
 
 mod cable;
 pub mod chatwoot;
+mod conversation_json;
 pub mod conversation_views;
 pub mod error;
 pub mod extract;

@@ -7,6 +7,8 @@ use confab_app::domain::agent_bot::AgentBot;
 use confab_app::domain::contact::{Contact, ContactInbox};
 use confab_app::domain::inbox::Inbox;
 use confab_app::domain::user::User;
+use confab_app::domain::{AccountId, ContactId, UserId};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 fn iso(t: Timestamp) -> Value {
@@ -154,25 +156,46 @@ pub fn platform_user(u: &User, token: &str, memberships: &[(AccountUser, Account
     user_base(u, token, active_membership(memberships), accounts)
 }
 
+/// An agent of an account, typed so pages of conversations write it without building a tree.
+#[derive(Serialize)]
+pub(crate) struct AgentJson<'a> {
+    id: UserId,
+    account_id: AccountId,
+    availability_status: &'static str,
+    auto_offline: bool,
+    confirmed: bool,
+    email: &'a str,
+    provider: &'static str,
+    available_name: &'a str,
+    name: &'a str,
+    role: &'static str,
+    thumbnail: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_attributes: Option<&'a Value>,
+}
+
+impl<'a> AgentJson<'a> {
+    pub(crate) fn of(u: &'a User, m: &AccountUser) -> Self {
+        AgentJson {
+            id: u.id,
+            account_id: m.account_id,
+            availability_status: m.availability.as_str(),
+            auto_offline: m.auto_offline,
+            confirmed: true,
+            email: &u.email,
+            provider: "email",
+            available_name: u.available_name(),
+            name: &u.name,
+            role: m.role.as_str(),
+            thumbnail: "",
+            custom_attributes: non_empty(&u.custom_attributes).then_some(&u.custom_attributes),
+        }
+    }
+}
+
 /// An agent of an account.
 pub fn agent(u: &User, m: &AccountUser) -> Value {
-    let mut v = json!({
-        "id": u.id,
-        "account_id": m.account_id,
-        "availability_status": m.availability.as_str(),
-        "auto_offline": m.auto_offline,
-        "confirmed": true,
-        "email": u.email,
-        "provider": "email",
-        "available_name": u.available_name(),
-        "name": u.name,
-        "role": m.role.as_str(),
-        "thumbnail": "",
-    });
-    if non_empty(&u.custom_attributes) {
-        v["custom_attributes"] = u.custom_attributes.clone();
-    }
-    v
+    json!(AgentJson::of(u, m))
 }
 
 /// An inbox; secrets (`hmac_token`) only for administrators.
@@ -246,25 +269,47 @@ pub fn contact_inbox(ci: &ContactInbox, i: &Inbox) -> Value {
     json!({ "source_id": ci.source_id, "inbox": slim_inbox(i) })
 }
 
+/// A contact record (§6.7a) without its inboxes, typed (it is the sender of every conversation
+/// of a page).
+#[derive(Serialize)]
+pub(crate) struct ContactRecordJson<'a> {
+    additional_attributes: &'a Value,
+    availability_status: &'static str,
+    email: &'a Option<String>,
+    id: ContactId,
+    name: &'a str,
+    phone_number: &'a Option<String>,
+    blocked: bool,
+    identifier: &'a Option<String>,
+    thumbnail: &'static str,
+    custom_attributes: &'a Value,
+    created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_activity_at: Option<i64>,
+}
+
+impl<'a> ContactRecordJson<'a> {
+    pub(crate) fn of(c: &'a Contact) -> Self {
+        ContactRecordJson {
+            additional_attributes: &c.additional_attributes,
+            availability_status: "offline",
+            email: &c.email,
+            id: c.id,
+            name: &c.name,
+            phone_number: &c.phone_number,
+            blocked: c.blocked,
+            identifier: &c.identifier,
+            thumbnail: "",
+            custom_attributes: &c.custom_attributes,
+            created_at: c.created_at.unix_seconds(),
+            last_activity_at: c.last_activity_at.map(Timestamp::unix_seconds),
+        }
+    }
+}
+
 /// A contact record (§6.7a) without its inboxes.
 pub fn contact_record(c: &Contact) -> Value {
-    let mut v = json!({
-        "additional_attributes": c.additional_attributes,
-        "availability_status": "offline",
-        "email": c.email,
-        "id": c.id,
-        "name": c.name,
-        "phone_number": c.phone_number,
-        "blocked": c.blocked,
-        "identifier": c.identifier,
-        "thumbnail": "",
-        "custom_attributes": c.custom_attributes,
-        "created_at": c.created_at.unix_seconds(),
-    });
-    if let Some(t) = c.last_activity_at {
-        v["last_activity_at"] = json!(t.unix_seconds());
-    }
-    v
+    json!(ContactRecordJson::of(c))
 }
 
 /// A contact; `with_inboxes` adds `contact_inboxes` as the /contacts endpoints do.

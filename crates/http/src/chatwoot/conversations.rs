@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use confab_app::App;
@@ -69,7 +70,7 @@ fn listing(params: &Params, pairs: &QueryPairs) -> ConversationListing {
     }
 }
 
-fn payload(app: &App, page: &ConversationPage) -> Vec<Value> {
+fn payload<'a>(app: &'a App, page: &'a ConversationPage) -> Vec<cv::ConversationJson<'a>> {
     page.conversations
         .iter()
         .map(|v| cv::conversation(app, v))
@@ -98,13 +99,15 @@ async fn list(
     KeyOrUserScoped(scope): KeyOrUserScoped,
     params: Params,
     pairs: QueryPairs,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let page = app
         .list_conversations(&scope, &listing(&params, &pairs), true)
         .await?;
-    Ok(Json(
-        json!({ "data": { "meta": counts4(&page), "payload": payload(&app, &page) } }),
-    ))
+    let page = cv::Page {
+        meta: counts4(&page),
+        payload: payload(&app, &page),
+    };
+    Ok(Json(cv::Data { data: page }).into_response())
 }
 
 async fn meta(
@@ -147,7 +150,7 @@ async fn filter(
     KeyOrUserScoped(scope): KeyOrUserScoped,
     Params(params): Params,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let raw: Vec<RawCondition> = match body.value("payload") {
         Some(v @ Value::Array(_)) => serde_json::from_value(v.clone())
             .map_err(|_| ApiError::field("payload", "must be a list of filter conditions"))?,
@@ -174,9 +177,11 @@ async fn filter(
         ..Default::default()
     };
     let page = app.list_conversations(&scope, &listing, true).await?;
-    Ok(Json(
-        json!({ "meta": counts3(&page), "payload": payload(&app, &page) }),
-    ))
+    let page = cv::Page {
+        meta: counts3(&page),
+        payload: payload(&app, &page),
+    };
+    Ok(Json(page).into_response())
 }
 
 fn conversation_input(body: &Fields) -> ApiResult<ConversationInput> {
@@ -209,20 +214,20 @@ async fn create(
     State(app): State<App>,
     BotScoped(scope): BotScoped,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let v = app
         .create_conversation(&scope, &conversation_input(&body)?)
         .await?;
-    Ok(Json(cv::conversation(&app, &v)))
+    Ok(Json(cv::conversation(&app, &v)).into_response())
 }
 
 async fn show(
     State(app): State<App>,
     KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let v = app.get_conversation(&scope, id).await?;
-    Ok(Json(cv::conversation(&app, &v)))
+    Ok(Json(cv::conversation(&app, &v)).into_response())
 }
 
 async fn update(
@@ -230,7 +235,7 @@ async fn update(
     KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, id)): Ids<(i64, i64)>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let f = body.wrapped("conversation");
     let priority = if f.has("priority") {
         Some(f.nullable_string("priority")?.flatten())
@@ -240,7 +245,7 @@ async fn update(
     let v = app
         .update_conversation(&scope, id, priority.as_ref().map(|p| p.as_deref()))
         .await?;
-    Ok(Json(cv::conversation(&app, &v)))
+    Ok(Json(cv::conversation(&app, &v)).into_response())
 }
 
 async fn destroy(
@@ -320,18 +325,18 @@ async fn unread(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let v = app.mark_unread(&scope, id).await?;
-    Ok(Json(cv::conversation(&app, &v)))
+    Ok(Json(cv::conversation(&app, &v)).into_response())
 }
 
 async fn update_last_seen(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let v = app.update_last_seen(&scope, id).await?;
-    Ok(Json(cv::conversation(&app, &v)))
+    Ok(Json(cv::conversation(&app, &v)).into_response())
 }
 
 async fn custom_attributes(
@@ -465,8 +470,8 @@ async fn contact_conversations(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, id)): Ids<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let list = app.contact_conversations(&scope, ContactId(id)).await?;
-    let payload: Vec<Value> = list.iter().map(|v| cv::conversation(&app, v)).collect();
-    Ok(Json(json!({ "payload": payload })))
+    let payload: Vec<_> = list.iter().map(|v| cv::conversation(&app, v)).collect();
+    Ok(Json(cv::Payload { payload }).into_response())
 }

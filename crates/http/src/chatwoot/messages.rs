@@ -37,7 +37,7 @@ async fn list(
     KeyOrUserScoped(scope): KeyOrUserScoped,
     Ids((_, conv)): Ids<(i64, i64)>,
     Params(params): Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let id = |k: &str| params.get(k).and_then(|v| v.trim().parse::<i64>().ok());
     let list = app
         .list_messages(&scope, conv, id("before"), id("after"))
@@ -53,8 +53,8 @@ async fn list(
     if let Some((u, _)) = &c.assignee {
         meta["assignee"] = cv::sender(&confab_app::conversations::Sender::User(u.clone()));
     }
-    let payload: Vec<Value> = list.messages.iter().map(|m| cv::message(&app, m)).collect();
-    Ok(Json(json!({ "meta": meta, "payload": payload })))
+    let payload: Vec<_> = list.messages.iter().map(|m| cv::message(&app, m)).collect();
+    Ok(Json(cv::Page { meta, payload }).into_response())
 }
 
 /// A message body: JSON (or form) fields, or multipart with files under `attachments[]`.
@@ -209,11 +209,11 @@ async fn create(
     KeyOrBotScoped(scope): KeyOrBotScoped,
     Ids((_, conv)): Ids<(i64, i64)>,
     body: MessageBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let m = app
         .create_message(&scope, conv, message_input(body)?)
         .await?;
-    Ok(Json(cv::message(&app, &m)))
+    Ok(Json(cv::message(&app, &m)).into_response())
 }
 
 async fn update(
@@ -221,7 +221,7 @@ async fn update(
     Scoped(scope): Scoped,
     Ids((_, conv, id)): Ids<(i64, i64, i64)>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let f = body.wrapped("message");
     let m = app
         .update_message_status(
@@ -232,16 +232,16 @@ async fn update(
             f.string("external_error")?,
         )
         .await?;
-    Ok(Json(cv::message(&app, &m)))
+    Ok(Json(cv::message(&app, &m)).into_response())
 }
 
 async fn destroy(
     State(app): State<App>,
     Scoped(scope): Scoped,
     Ids((_, conv, id)): Ids<(i64, i64, i64)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let m = app.delete_message(&scope, conv, MessageId(id)).await?;
-    Ok(Json(cv::message(&app, &m)))
+    Ok(Json(cv::message(&app, &m)).into_response())
 }
 
 /// Serves a stored attachment. The key is the credential (like a signed URL); the name must
