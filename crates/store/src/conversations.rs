@@ -144,7 +144,19 @@ pub async fn get_conversation(
     c.fetch_one(&stmt).await
 }
 
-/// A conversation of an account by its display id.
+/// Inside a write transaction, a conversation is read with its row locked until the
+/// transaction ends (PostgreSQL; SQLite's one writer is alone anyway), so two changes of one
+/// conversation run one after the other from their first read. Without it, a status change
+/// and an incoming message could each write `last_message_id` from what they had read, and
+/// the older message could end up as the conversation's last.
+fn for_change(c: &Conn<'_>, mut stmt: SelectStatement) -> SelectStatement {
+    if c.in_transaction() {
+        stmt.lock(sea_query::LockType::Update);
+    }
+    stmt
+}
+
+/// A conversation of an account by its display id (locked in a transaction: [`for_change`]).
 pub async fn find_by_display_id(
     c: &mut Conn<'_>,
     account: AccountId,
@@ -154,10 +166,10 @@ pub async fn find_by_display_id(
         .and_where(Expr::col(("conversations", "account_id")).eq(account.get()))
         .and_where(Expr::col(("conversations", "display_id")).eq(display_id))
         .to_owned();
-    c.fetch_optional(&stmt).await
+    c.fetch_optional(&for_change(c, stmt)).await
 }
 
-/// A conversation by its public uuid.
+/// A conversation by its public uuid (locked in a transaction: [`for_change`]).
 pub async fn find_by_uuid(
     c: &mut Conn<'_>,
     uuid: &str,
@@ -165,10 +177,11 @@ pub async fn find_by_uuid(
     let stmt = select()
         .and_where(Expr::col(("conversations", "uuid")).eq(uuid))
         .to_owned();
-    c.fetch_optional(&stmt).await
+    c.fetch_optional(&for_change(c, stmt)).await
 }
 
-/// The latest conversation of a contact in an inbox (`lock_to_single_conversation`).
+/// The latest conversation of a contact in an inbox (`lock_to_single_conversation`; locked in
+/// a transaction: [`for_change`]).
 pub async fn last_of_contact_inbox(
     c: &mut Conn<'_>,
     contact_inbox: ContactInboxId,
@@ -178,7 +191,7 @@ pub async fn last_of_contact_inbox(
         .order_by(("conversations", "id"), Order::Desc)
         .limit(1)
         .to_owned();
-    c.fetch_optional(&stmt).await
+    c.fetch_optional(&for_change(c, stmt)).await
 }
 
 /// Whose conversations the customer side lists: one identity's, or (verified) every

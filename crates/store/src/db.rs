@@ -106,6 +106,11 @@ macro_rules! pg {
 }
 
 impl Conn<'_> {
+    /// Whether this is a transaction's connection (what it reads, it is about to change).
+    pub(crate) fn in_transaction(&self) -> bool {
+        matches!(self, Conn::Sqlite(..) | Conn::Pg(..))
+    }
+
     pub fn engine(&self) -> Engine {
         match self {
             Conn::SqlitePool(..) | Conn::SqliteScan(..) | Conn::Sqlite(..) => Engine::Sqlite,

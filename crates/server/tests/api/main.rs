@@ -14,6 +14,7 @@ mod agent_bot_events;
 mod agents_and_inboxes;
 mod auth;
 mod automation;
+mod concurrent_changes;
 mod contacts;
 mod conversations;
 mod credential_changes;
