@@ -134,6 +134,7 @@ pub async fn insert_conversation(
     get_conversation(c, id).await
 }
 
+/// A conversation by id (locked in a transaction: [`for_change`]; jobs decide from it too).
 pub async fn get_conversation(
     c: &mut Conn<'_>,
     id: ConversationId,
@@ -141,14 +142,17 @@ pub async fn get_conversation(
     let stmt = select()
         .and_where(Expr::col(("conversations", "id")).eq(id.get()))
         .to_owned();
-    c.fetch_one(&stmt).await
+    c.fetch_one(&for_change(c, stmt)).await
 }
 
 /// Inside a write transaction, a conversation is read with its row locked until the
 /// transaction ends (PostgreSQL; SQLite's one writer is alone anyway), so two changes of one
 /// conversation run one after the other from their first read. Without it, a status change
 /// and an incoming message could each write `last_message_id` from what they had read, and
-/// the older message could end up as the conversation's last.
+/// the older message could end up as the conversation's last; a job (an automation rule, a
+/// bot that failed) could decide from a status an agent had just changed. Transactions that
+/// only read the conversation (typing, a transcript's job) wait too: per conversation, and
+/// for the few milliseconds of a change.
 fn for_change(c: &Conn<'_>, mut stmt: SelectStatement) -> SelectStatement {
     if c.in_transaction() {
         stmt.lock(sea_query::LockType::Update);

@@ -11,13 +11,16 @@ use serde_json::{Value, json};
 use crate::conversations::{conversation, setup};
 use crate::helpers::{TestApp, acc};
 
-/// Sessions of the test's PostgreSQL database waiting for a row lock.
-async fn waiting_for_a_lock(app: &TestApp) -> i64 {
+/// Sessions waiting for the PostgreSQL session `holder` (the test's transaction): directly, or
+/// queued behind one that does (a row's later waiters queue on its first).
+async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
     let stmt = Query::select()
         .expr(Expr::cust("COUNT(*)"))
-        .from("pg_stat_activity")
-        .and_where(Expr::cust("wait_event_type = 'Lock'"))
-        .and_where(Expr::cust("datname = current_database()"))
+        .from_as("pg_stat_activity", "a")
+        .and_where(Expr::cust(format!(
+            "{holder} = ANY(pg_blocking_pids(a.pid)) OR EXISTS (SELECT 1 FROM pg_stat_activity b \
+             WHERE b.pid = ANY(pg_blocking_pids(a.pid)) AND {holder} = ANY(pg_blocking_pids(b.pid)))"
+        )))
         .to_owned();
     app.db
         .store
@@ -53,11 +56,20 @@ async fn a_change_waits_while_another_change_of_the_conversation_holds_it_and_th
     let id = c["id"].as_i64().unwrap();
 
     // A change of the conversation in progress: its transaction has read the conversation.
+    let postgres = app.db.store.engine() == Engine::Postgres;
     let mut tx = app.db.store.begin().await.unwrap();
     let held = conversations::find_by_display_id(&mut tx.conn(), AccountId(t.account_id), id)
         .await
         .unwrap();
     assert!(held.is_some());
+    let holder = if postgres {
+        let pid = Query::select()
+            .expr(Expr::cust("pg_backend_pid()"))
+            .to_owned();
+        tx.conn().fetch_scalar::<i32>(&pid).await.unwrap().unwrap()
+    } else {
+        0
+    };
 
     // Meanwhile an agent resolves it and the customer writes.
     let resolve = spawn_post(
@@ -72,11 +84,11 @@ async fn a_change_waits_while_another_change_of_the_conversation_holds_it_and_th
         &t.admin,
         json!({ "content": "Are you there?", "message_type": "incoming" }),
     );
-    if app.db.store.engine() == Engine::Postgres {
-        // Both wait on the conversation's row, not on anything else.
+    if postgres {
+        // Both wait for the transaction that read the conversation.
         let mut waited = false;
         for _ in 0..500 {
-            if waiting_for_a_lock(&app).await >= 2 {
+            if blocked_by(&app, holder).await >= 2 {
                 waited = true;
                 break;
             }
