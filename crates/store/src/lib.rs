@@ -9,6 +9,7 @@ pub mod api_keys;
 mod auth_watch;
 pub mod automation_rules;
 pub mod contacts;
+mod conversation_lists;
 pub mod conversations;
 pub mod csat;
 pub mod custom_attributes;
