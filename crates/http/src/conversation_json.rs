@@ -311,9 +311,8 @@ impl<'a> TeamJson<'a> {
 #[derive(Serialize)]
 #[serde(untagged)]
 pub(crate) enum AssigneeJson<'a> {
+    /// Also a user who has left the account (no role, no account).
     Agent(AgentJson<'a>),
-    /// A user who has left the account: no role, no account.
-    Departed(DepartedAgentJson<'a>),
     Bot(BotAssigneeJson<'a>),
 }
 
@@ -321,36 +320,9 @@ impl<'a> AssigneeJson<'a> {
     pub(crate) fn agent(u: &'a User, m: Option<&AccountUser>) -> Self {
         match m {
             Some(m) => AssigneeJson::Agent(AgentJson::of(u, m)),
-            None => AssigneeJson::Departed(DepartedAgentJson {
-                id: u.id,
-                account_id: (),
-                availability_status: "offline",
-                auto_offline: true,
-                confirmed: true,
-                email: &u.email,
-                provider: "email",
-                available_name: u.available_name(),
-                name: &u.name,
-                role: (),
-                thumbnail: "",
-            }),
+            None => AssigneeJson::Agent(AgentJson::departed(u)),
         }
     }
-}
-
-#[derive(Serialize)]
-pub(crate) struct DepartedAgentJson<'a> {
-    id: UserId,
-    account_id: (),
-    availability_status: &'static str,
-    auto_offline: bool,
-    confirmed: bool,
-    email: &'a str,
-    provider: &'static str,
-    available_name: &'a str,
-    name: &'a str,
-    role: (),
-    thumbnail: &'static str,
 }
 
 #[derive(Serialize)]

@@ -160,7 +160,8 @@ pub fn platform_user(u: &User, token: &str, memberships: &[(AccountUser, Account
 #[derive(Serialize)]
 pub(crate) struct AgentJson<'a> {
     id: UserId,
-    account_id: AccountId,
+    /// `null` (and `role` too) for a user who has left the account.
+    account_id: Option<AccountId>,
     availability_status: &'static str,
     auto_offline: bool,
     confirmed: bool,
@@ -168,7 +169,7 @@ pub(crate) struct AgentJson<'a> {
     provider: &'static str,
     available_name: &'a str,
     name: &'a str,
-    role: &'static str,
+    role: Option<&'static str>,
     thumbnail: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_attributes: Option<&'a Value>,
@@ -178,7 +179,7 @@ impl<'a> AgentJson<'a> {
     pub(crate) fn of(u: &'a User, m: &AccountUser) -> Self {
         AgentJson {
             id: u.id,
-            account_id: m.account_id,
+            account_id: Some(m.account_id),
             availability_status: m.availability.as_str(),
             auto_offline: m.auto_offline,
             confirmed: true,
@@ -186,9 +187,27 @@ impl<'a> AgentJson<'a> {
             provider: "email",
             available_name: u.available_name(),
             name: &u.name,
-            role: m.role.as_str(),
+            role: Some(m.role.as_str()),
             thumbnail: "",
             custom_attributes: non_empty(&u.custom_attributes).then_some(&u.custom_attributes),
+        }
+    }
+
+    /// A user who has left the account (an assignee can outlive the membership).
+    pub(crate) fn departed(u: &'a User) -> Self {
+        AgentJson {
+            id: u.id,
+            account_id: None,
+            availability_status: "offline",
+            auto_offline: true,
+            confirmed: true,
+            email: &u.email,
+            provider: "email",
+            available_name: u.available_name(),
+            name: &u.name,
+            role: None,
+            thumbnail: "",
+            custom_attributes: None,
         }
     }
 }
