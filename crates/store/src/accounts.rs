@@ -389,7 +389,8 @@ pub async fn update_account_user(
     Ok(())
 }
 
-/// Removes a user from an account (and from the account's inboxes). Returns whether a row went.
+/// Removes a user from an account, as upstream does when an agent leaves: from its inboxes and
+/// teams, and its conversations there lose their assignee. Returns whether a membership went.
 pub async fn delete_account_user(
     c: &mut Conn<'_>,
     account: AccountId,
@@ -406,6 +407,25 @@ pub async fn delete_account_user(
         .and_where(Expr::col("inbox_id").in_subquery(inboxes))
         .to_owned();
     c.execute(&members).await?;
+    let teams = Query::select()
+        .column("id")
+        .from("teams")
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .to_owned();
+    let team_members = Query::delete()
+        .from_table("team_members")
+        .and_where(Expr::col("user_id").eq(user.get()))
+        .and_where(Expr::col("team_id").in_subquery(teams))
+        .to_owned();
+    c.execute(&team_members).await?;
+    // As upstream: one statement, no activity messages or events (its `update_all`).
+    let unassign = Query::update()
+        .table("conversations")
+        .value("assignee_id", Option::<i64>::None)
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .and_where(Expr::col("assignee_id").eq(user.get()))
+        .to_owned();
+    c.execute(&unassign).await?;
     let stmt = Query::delete()
         .from_table("account_users")
         .and_where(Expr::col("account_id").eq(account.get()))

@@ -1,3 +1,4 @@
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{TestApp, acc};
@@ -321,5 +322,88 @@ async fn account_agent_bots_crud_token_reset_and_inbox_connection() {
             .await
             .status,
         404
+    );
+}
+
+#[tokio::test]
+async fn an_agent_who_leaves_an_account_leaves_its_inboxes_teams_and_conversations_there() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("Acme").await;
+    let (inbox, contact) = crate::conversations::setup(&app, &t).await;
+    crate::conversations::conversation(&app, &t, inbox, contact, json!({})).await;
+    let team = app
+        .post(&acc(&t, "/teams"), &t.admin, json!({ "name": "Billing" }))
+        .await;
+    assert_eq!(team.status, 200, "{:?}", team.body);
+    let team_id = team.body["id"].as_i64().unwrap();
+    let r = app
+        .post(
+            &acc(&t, &format!("/teams/{team_id}/team_members")),
+            &t.admin,
+            json!({ "user_ids": [t.agent_id] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = app
+        .post(
+            &acc(&t, "/conversations/1/assignments"),
+            &t.admin,
+            json!({ "assignee_id": t.agent_id }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // The agent also works for another account, so the user outlives this membership.
+    let other = app.tenant("Globex").await;
+    let m = app
+        .platform(
+            Method::POST,
+            &format!("/accounts/{}/account_users", other.account_id),
+            Some(json!({ "user_id": t.agent_id, "role": "agent" })),
+        )
+        .await;
+    assert_eq!(m.status, 200, "{:?}", m.body);
+    let r = app
+        .delete(&acc(&t, &format!("/agents/{}", t.agent_id)), &t.admin, None)
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+
+    let c = app.get(&acc(&t, "/conversations/1"), &t.admin).await;
+    assert_eq!(c.status, 200, "{:?}", c.body);
+    assert!(c.body["meta"].get("assignee").is_none(), "{:?}", c.body);
+    let meta = app.get(&acc(&t, "/conversations/meta"), &t.admin).await;
+    assert_eq!(meta.body["meta"]["unassigned_count"], 1, "{:?}", meta.body);
+    let members = app
+        .get(
+            &acc(&t, &format!("/teams/{team_id}/team_members")),
+            &t.admin,
+        )
+        .await;
+    assert_eq!(members.body, json!([]), "{:?}", members.body);
+    let members = app
+        .get(&acc(&t, &format!("/inbox_members/{inbox}")), &t.admin)
+        .await;
+    let ids: Vec<i64> = members.body["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![t.admin_id], "{:?}", members.body);
+    // The other account still has the agent.
+    let agents = app
+        .get(
+            &format!("/api/v1/accounts/{}/agents", other.account_id),
+            &other.admin,
+        )
+        .await;
+    assert!(
+        agents
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == t.agent_id),
+        "{:?}",
+        agents.body
     );
 }
