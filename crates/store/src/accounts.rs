@@ -389,6 +389,27 @@ pub async fn update_account_user(
     Ok(())
 }
 
+/// Deletes `user`'s rows of a membership table (`inbox_members`, `team_members`) whose `parent`
+/// row (`inboxes`, `teams`, by `key`) belongs to `account`.
+fn leave(
+    user: UserId,
+    table: &'static str,
+    key: &'static str,
+    parent: &'static str,
+    account: AccountId,
+) -> sea_query::DeleteStatement {
+    let parents = Query::select()
+        .column("id")
+        .from(parent)
+        .and_where(Expr::col("account_id").eq(account.get()))
+        .to_owned();
+    Query::delete()
+        .from_table(table)
+        .and_where(Expr::col("user_id").eq(user.get()))
+        .and_where(Expr::col(key).in_subquery(parents))
+        .to_owned()
+}
+
 /// Removes a user from an account, as upstream does when an agent leaves: from its inboxes and
 /// teams, and its conversations there lose their assignee. Returns whether a membership went.
 pub async fn delete_account_user(
@@ -396,28 +417,16 @@ pub async fn delete_account_user(
     account: AccountId,
     user: UserId,
 ) -> Result<bool, StoreError> {
-    let inboxes = Query::select()
-        .column("id")
-        .from("inboxes")
-        .and_where(Expr::col("account_id").eq(account.get()))
-        .to_owned();
-    let members = Query::delete()
-        .from_table("inbox_members")
-        .and_where(Expr::col("user_id").eq(user.get()))
-        .and_where(Expr::col("inbox_id").in_subquery(inboxes))
-        .to_owned();
-    c.execute(&members).await?;
-    let teams = Query::select()
-        .column("id")
-        .from("teams")
-        .and_where(Expr::col("account_id").eq(account.get()))
-        .to_owned();
-    let team_members = Query::delete()
-        .from_table("team_members")
-        .and_where(Expr::col("user_id").eq(user.get()))
-        .and_where(Expr::col("team_id").in_subquery(teams))
-        .to_owned();
-    c.execute(&team_members).await?;
+    c.execute(&leave(
+        user,
+        "inbox_members",
+        "inbox_id",
+        "inboxes",
+        account,
+    ))
+    .await?;
+    c.execute(&leave(user, "team_members", "team_id", "teams", account))
+        .await?;
     // As upstream: one statement, no activity messages or events (its `update_all`).
     let unassign = Query::update()
         .table("conversations")

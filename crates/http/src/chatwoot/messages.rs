@@ -46,12 +46,12 @@ async fn list(
     let mut meta = json!({
         "labels": c.conversation.labels(),
         "additional_attributes": c.conversation.additional_attributes,
-        "contact": cv::sender(&confab_app::conversations::Sender::Contact(c.contact.clone())),
+        "contact": cv::contact_push(&c.contact),
         "agent_last_seen_at": c.conversation.agent_last_seen_at.map(|t| t.to_rails_iso()),
         "assignee_last_seen_at": c.conversation.assignee_last_seen_at.map(|t| t.to_rails_iso()),
     });
     if let Some((u, _)) = &c.assignee {
-        meta["assignee"] = cv::sender(&confab_app::conversations::Sender::User(u.clone()));
+        meta["assignee"] = cv::user_push(u);
     }
     let payload: Vec<_> = list.messages.iter().map(|m| cv::message(&app, m)).collect();
     Ok(Json(cv::Page { meta, payload }).into_response())

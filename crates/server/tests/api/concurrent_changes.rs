@@ -5,6 +5,7 @@ use std::time::Duration;
 use confab_domain::AccountId;
 use confab_store::Engine;
 use confab_store::conversations;
+use reqwest::Method;
 use sea_query::{Expr, Query};
 use serde_json::{Value, json};
 
@@ -31,18 +32,14 @@ async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
         .unwrap_or(0)
 }
 
-/// A request in a task of its own, so the test can hold a transaction meanwhile.
+/// A POST sent from a task of its own, so the test can hold a transaction meanwhile.
 fn spawn_post(
     app: &TestApp,
     path: String,
     token: &str,
     body: Value,
 ) -> tokio::task::JoinHandle<u16> {
-    let req = app
-        .client
-        .post(format!("{}{}", app.base, path))
-        .header("api_access_token", token)
-        .json(&body);
+    let req = app.builder(Method::POST, &path, Some(token), Some(body));
     tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
 }
 

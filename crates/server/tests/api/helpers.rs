@@ -110,13 +110,14 @@ impl TestApp {
         self.shutdown = shutdown;
     }
 
-    pub async fn request(
+    /// A request to this server, not yet sent (a test may send it from a task of its own).
+    pub fn builder(
         &self,
         method: Method,
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> Resp {
+    ) -> reqwest::RequestBuilder {
         let mut req = self
             .client
             .request(method, format!("{}{}", self.base, path));
@@ -126,6 +127,17 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
+        req
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let req = self.builder(method, path, token, body);
         let resp = req.send().await.expect("request");
         let status = resp.status();
         let headers = resp.headers().clone();
