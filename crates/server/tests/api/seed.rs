@@ -267,3 +267,43 @@ async fn list_counts_stay_exact_through_status_assignment_team_and_deletions() {
         "the second inbox's conversations are gone: {left}"
     );
 }
+
+/// Like any bulk load, the seed leaves the planner's statistics in place and, on PostgreSQL, the
+/// tables vacuumed: its large transactions leave thousands of dead versions of every counter
+/// row behind, which `meta` would otherwise read through until autovacuum came by.
+#[tokio::test]
+async fn a_seeded_database_is_analyzed_and_on_postgres_vacuumed() {
+    let t = TestApp::spawn().await;
+    seeded(&t, 200).await;
+    let scalar = |sql: &str| {
+        let stmt = sea_query::Query::select()
+            .expr(sea_query::Expr::cust(sql.to_owned()))
+            .to_owned();
+        let store = t.db.store.clone();
+        async move { store.conn().fetch_scalar::<i64>(&stmt).await.unwrap() }
+    };
+    match t.db.store.engine() {
+        confab_store::Engine::Sqlite => {
+            let analyzed = scalar(
+                "(SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl IN ('conversations', 'messages'))",
+            )
+            .await;
+            assert!(analyzed.unwrap_or(0) >= 2, "no statistics: {analyzed:?}");
+        }
+        confab_store::Engine::Postgres => {
+            for table in ["conversation_counts", "messages"] {
+                // Only VACUUM sets a page all-visible; inserts, updates and ANALYZE do not.
+                let visible = scalar(&format!(
+                    "(SELECT CAST(relallvisible AS BIGINT) FROM pg_class WHERE oid = '{table}'::regclass)"
+                ))
+                .await;
+                assert!(
+                    visible.unwrap_or(0) > 0,
+                    "{table} not vacuumed: {visible:?}"
+                );
+            }
+            let analyzed = scalar("(SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = 'conversations'::regclass)").await;
+            assert_eq!(analyzed, Some(200), "statistics of conversations");
+        }
+    }
+}
