@@ -3,18 +3,15 @@
 //! SQLITE_ENABLE_MEMORY_MANAGEMENT, under which every connection of the process shares one page
 //! cache behind one mutex; concurrent searches then ran at the speed of one.)
 
-fn compile_options() -> Vec<String> {
-    let conn = rusqlite::Connection::open_in_memory().unwrap();
-    let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
-    stmt.query_map([], |row| row.get::<_, String>(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
 #[test]
 fn connections_keep_separate_page_caches_without_a_global_memory_lock() {
-    let options = compile_options();
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+    let options: Vec<String> = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert!(
         options.iter().any(|o| o == "THREADSAFE=1"),
         "not the bundled library? {options:?}"
