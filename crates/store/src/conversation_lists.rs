@@ -73,13 +73,42 @@ impl Keyset {
     }
 }
 
+/// The columns a sort orders by: an optional nullable leading key and whether it ascends (NULLS
+/// LAST), then a non-null tie column and whether it ascends, which the id follows. The list's
+/// ORDER BY and its keyset condition are both written from this, so they cannot disagree.
+struct SortKeys {
+    key: Option<(&'static str, bool)>,
+    tie: &'static str,
+    tie_asc: bool,
+}
+
+fn sort_keys(sort: ConversationSort) -> SortKeys {
+    use ConversationSort as S;
+    let (key, tie, tie_asc) = match sort {
+        S::LastActivityDesc => (None, "last_activity_at", false),
+        S::LastActivityAsc => (None, "last_activity_at", true),
+        S::CreatedAsc => (None, "created_at", true),
+        S::CreatedDesc => (None, "created_at", false),
+        // No index orders by priority or waiting time: see `may_scan`.
+        S::PriorityAsc => (Some(("priority", true)), "last_activity_at", false),
+        S::PriorityDesc => (Some(("priority", false)), "last_activity_at", false),
+        S::WaitingSinceAsc => (Some(("waiting_since", true)), "created_at", true),
+        S::WaitingSinceDesc => (Some(("waiting_since", false)), "created_at", true),
+    };
+    SortKeys { key, tie, tie_asc }
+}
+
+fn order(asc: bool) -> Order {
+    if asc { Order::Asc } else { Order::Desc }
+}
+
 /// The rows after `k` in `sort` order: the same ORDER BY as the list, NULL keys last.
 fn after_condition(sort: ConversationSort, k: &Keyset) -> Cond {
-    use ConversationSort as S;
     let col = |name: &'static str| Expr::col(("conversations", name));
+    let SortKeys { key, tie, tie_asc } = sort_keys(sort);
     // (tie, id) beyond (k.tie, k.id) in the tie's direction.
-    let beyond = |tie: &'static str, asc: bool| -> Cond {
-        let (tie_past, id_past) = if asc {
+    let beyond = || -> Cond {
+        let (tie_past, id_past) = if tie_asc {
             (col(tie).gt(k.tie), col("id").gt(k.id))
         } else {
             (col(tie).lt(k.tie), col("id").lt(k.id))
@@ -88,31 +117,20 @@ fn after_condition(sort: ConversationSort, k: &Keyset) -> Cond {
             .add(tie_past)
             .add(Cond::all().add(col(tie).eq(k.tie)).add(id_past))
     };
-    // A nullable sort key ordered NULLS LAST, then (tie, id).
-    let nullable = |key: &'static str, key_asc: bool, tie: &'static str, tie_asc: bool| -> Cond {
-        match k.key {
-            None => Cond::all()
-                .add(col(key).is_null())
-                .add(beyond(tie, tie_asc)),
-            Some(v) => Cond::any()
-                .add(if key_asc {
-                    col(key).gt(v)
-                } else {
-                    col(key).lt(v)
-                })
-                .add(col(key).is_null())
-                .add(Cond::all().add(col(key).eq(v)).add(beyond(tie, tie_asc))),
-        }
+    let Some((key, key_asc)) = key else {
+        return beyond();
     };
-    match sort {
-        S::LastActivityDesc => beyond("last_activity_at", false),
-        S::LastActivityAsc => beyond("last_activity_at", true),
-        S::CreatedAsc => beyond("created_at", true),
-        S::CreatedDesc => beyond("created_at", false),
-        S::PriorityAsc => nullable("priority", true, "last_activity_at", false),
-        S::PriorityDesc => nullable("priority", false, "last_activity_at", false),
-        S::WaitingSinceAsc => nullable("waiting_since", true, "created_at", true),
-        S::WaitingSinceDesc => nullable("waiting_since", false, "created_at", true),
+    // A nullable sort key ordered NULLS LAST, then (tie, id).
+    match k.key {
+        None => Cond::all().add(col(key).is_null()).add(beyond()),
+        Some(v) => Cond::any()
+            .add(if key_asc {
+                col(key).gt(v)
+            } else {
+                col(key).lt(v)
+            })
+            .add(col(key).is_null())
+            .add(Cond::all().add(col(key).eq(v)).add(beyond())),
     }
 }
 
@@ -345,45 +363,12 @@ pub async fn list_conversations(
     }
     narrow_by_assignee(&mut stmt, q);
     let col = |name: &'static str| ("conversations", name);
-    use ConversationSort as S;
-    match q.sort {
-        S::LastActivityDesc => {
-            stmt.order_by(col("last_activity_at"), Order::Desc)
-                .order_by(col("id"), Order::Desc);
-        }
-        S::LastActivityAsc => {
-            stmt.order_by(col("last_activity_at"), Order::Asc)
-                .order_by(col("id"), Order::Asc);
-        }
-        S::CreatedAsc => {
-            stmt.order_by(col("created_at"), Order::Asc)
-                .order_by(col("id"), Order::Asc);
-        }
-        S::CreatedDesc => {
-            stmt.order_by(col("created_at"), Order::Desc)
-                .order_by(col("id"), Order::Desc);
-        }
-        S::PriorityAsc | S::PriorityDesc => {
-            let dir = if q.sort == S::PriorityAsc {
-                Order::Asc
-            } else {
-                Order::Desc
-            };
-            stmt.order_by_with_nulls(col("priority"), dir, NullOrdering::Last)
-                .order_by(col("last_activity_at"), Order::Desc)
-                .order_by(col("id"), Order::Desc);
-        }
-        S::WaitingSinceAsc | S::WaitingSinceDesc => {
-            let dir = if q.sort == S::WaitingSinceAsc {
-                Order::Asc
-            } else {
-                Order::Desc
-            };
-            stmt.order_by_with_nulls(col("waiting_since"), dir, NullOrdering::Last)
-                .order_by(col("created_at"), Order::Asc)
-                .order_by(col("id"), Order::Asc);
-        }
+    let SortKeys { key, tie, tie_asc } = sort_keys(q.sort);
+    if let Some((key, asc)) = key {
+        stmt.order_by_with_nulls(col(key), order(asc), NullOrdering::Last);
     }
+    stmt.order_by(col(tie), order(tie_asc))
+        .order_by(col("id"), order(tie_asc));
     if let Some(k) = &q.after {
         stmt.cond_where(after_condition(q.sort, k));
     }

@@ -321,8 +321,8 @@ pub async fn finish(
             .to_owned(),
     );
     store.conn().execute(&stmt).await?;
-    let sql = match store.engine() {
-        crate::Engine::Sqlite => "ANALYZE".to_owned(),
+    match store.engine() {
+        crate::Engine::Sqlite => store.conn().execute_raw("ANALYZE".to_owned()).await,
         crate::Engine::Postgres => {
             let mut sql = String::new();
             for t in [
@@ -340,10 +340,12 @@ pub async fn finish(
             store.conn().execute_raw(sql).await?;
             // Its own statement: VACUUM cannot run inside the implicit transaction of a
             // multi-statement query.
-            "VACUUM (ANALYZE)".to_owned()
+            store
+                .conn()
+                .execute_raw("VACUUM (ANALYZE)".to_owned())
+                .await
         }
-    };
-    store.conn().execute_raw(sql).await
+    }
 }
 
 /// Renders `rows` into `INSERT INTO <target> VALUES …` statements of [`ROWS_PER_STATEMENT`] rows.
