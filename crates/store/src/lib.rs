@@ -8,6 +8,7 @@ pub mod agent_bots;
 pub mod api_keys;
 mod auth_watch;
 pub mod automation_rules;
+mod checkpointer;
 pub mod contacts;
 mod conversation_lists;
 pub mod conversations;

@@ -16,10 +16,10 @@
 //!   statements at once.
 //!
 //! - **a checkpointer**, a thread of its own that copies committed pages from the WAL into the
-//!   database file after commits, so the writer does not (it keeps a backstop far above what
-//!   the checkpointer lets build up): a checkpoint (and, with `synchronous=NORMAL`, its two
-//!   fsyncs) inside a commit held the writer, and every transaction queued behind it, for
-//!   milliseconds.
+//!   database file after commits and starts the WAL over, so the writer does neither (it keeps
+//!   a backstop far above what the checkpointer lets build up): a checkpoint (and, with
+//!   `synchronous=NORMAL`, its two fsyncs) inside a commit held the writer, and every
+//!   transaction queued behind it, for milliseconds. See `checkpointer.rs`.
 //!
 //! sqlx still applies the migrations (on a connection of its own, at `migrate`), so databases
 //! made before this engine keep their migration history.
@@ -33,6 +33,7 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
 use crate::StoreError;
+use crate::checkpointer::{self, CheckpointSignal, CheckpointTarget, Checkpointer};
 
 /// How long a writer waits for another process (or a second store on the same file) to release
 /// SQLite's write lock before the statement fails with "database is locked".
@@ -44,6 +45,10 @@ pub struct SqliteDb {
     full_sync: bool,
     max_idle: usize,
     readers: Mutex<Vec<Connection>>,
+    /// Before `writer`: stopped, and its connection closed, before the writer closes as the last
+    /// connection (which then checkpoints the rest and removes the WAL).
+    #[expect(dead_code, reason = "held for its Drop, which stops the thread")]
+    checkpointer: Checkpointer,
     writer: Arc<tokio::sync::Mutex<Writer>>,
     /// Tasks queued for the writer to start a transaction or write (members of an open group
     /// waiting for its commit are not counted).
@@ -55,106 +60,24 @@ pub struct SqliteDb {
 /// The writer connection and the group of transactions committed into its open SQLite
 /// transaction but not yet made durable.
 pub struct Writer {
-    /// First, so it is stopped (and its connection closed) before `conn` closes: the writer,
-    /// as the last connection, then checkpoints the rest and removes the WAL.
-    checkpointer: Checkpointer,
     conn: Connection,
     group: Option<Group>,
+    /// Told after every commit.
+    checkpoints: Arc<CheckpointSignal>,
+    /// The database file, opened once for the checkpointer to sync it (`checkpointer.rs`). After
+    /// `conn`, so it closes after the store's last connection: closing any descriptor of a file
+    /// releases every POSIX lock the process holds on it, SQLite's included.
+    #[expect(dead_code, reason = "held so that it closes after `conn`")]
+    db_file: Arc<std::fs::File>,
 }
 
-/// How long the checkpointer rests after a checkpoint: commits meanwhile wait for the next one,
-/// so a stream of commits makes at most one checkpoint (two fsyncs) per pause.
-const CHECKPOINT_PAUSE: Duration = Duration::from_millis(50);
-
 /// WAL pages after which the writer checkpoints itself: only if the checkpointer fell far
-/// behind (32 MiB of 4 KiB pages; SQLite's default is 1,000, about 45 status changes).
-const WRITER_CHECKPOINT_PAGES: u32 = 8192;
+/// behind (64 MiB of 4 KiB pages, four times where the checkpointer finishes one; SQLite's
+/// default is 1,000, about 45 status changes).
+const WRITER_CHECKPOINT_PAGES: i64 = 4 * checkpointer::COMPLETE_AFTER_FRAMES;
 
 /// Bytes the WAL file keeps once checkpointed and started over.
 const WAL_SIZE_LIMIT: i64 = 64 << 20;
-
-/// The checkpointer thread, woken after commits; stopped (and waited for) when the writer is
-/// dropped.
-struct Checkpointer {
-    thread: Option<std::thread::JoinHandle<()>>,
-    signal: Arc<CheckpointSignal>,
-}
-
-#[derive(Default)]
-struct CheckpointSignal {
-    /// Something was committed since the last checkpoint began.
-    pending: std::sync::atomic::AtomicBool,
-    stop: std::sync::atomic::AtomicBool,
-}
-
-impl Checkpointer {
-    fn spawn(path: &str, full_sync: bool) -> Result<Self, StoreError> {
-        let conn = open_connection(path, full_sync, false)?;
-        let signal = Arc::new(CheckpointSignal::default());
-        let theirs = signal.clone();
-        let thread = std::thread::Builder::new()
-            .name("sqlite-checkpoint".to_owned())
-            .spawn(move || checkpoint_until_stopped(&conn, &theirs))
-            .map_err(|e| {
-                StoreError::Config(format!("cannot start the SQLite checkpointer: {e}"))
-            })?;
-        Ok(Self {
-            thread: Some(thread),
-            signal,
-        })
-    }
-
-    /// Something was committed: checkpoint it soon (at once, or after the current pause).
-    fn wake(&self) {
-        self.signal.pending.store(true, Ordering::SeqCst);
-        if let Some(t) = &self.thread {
-            t.thread().unpark();
-        }
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.signal.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.thread().unpark();
-            // At most the checkpoint under way: its pause ends on `stop`.
-            let _ = t.join();
-        }
-    }
-}
-
-fn checkpoint_until_stopped(conn: &Connection, signal: &CheckpointSignal) {
-    let stopped = || signal.stop.load(Ordering::SeqCst);
-    loop {
-        while !signal.pending.swap(false, Ordering::SeqCst) {
-            if stopped() {
-                return;
-            }
-            std::thread::park();
-        }
-        if stopped() {
-            return;
-        }
-        // PASSIVE: copies what no reader still needs, never waits for readers or the writer.
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "SQLite checkpoint failed; retried after the next commit");
-        }
-        // Rest, so a stream of commits makes one checkpoint per pause (commits meanwhile
-        // leave `pending` set); only stopping ends the rest early.
-        let until = std::time::Instant::now() + CHECKPOINT_PAUSE;
-        loop {
-            if stopped() {
-                return;
-            }
-            let left = until.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            std::thread::park_timeout(left);
-        }
-    }
-}
 
 struct Group {
     id: u64,
@@ -192,17 +115,33 @@ impl SqliteDb {
         // After a burst, the WAL file shrinks back to this when the writer starts it over.
         writer.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         let first_reader = open_connection(&path, full_sync, false)?;
-        let checkpointer = Checkpointer::spawn(&path, full_sync)?;
+        let db_file = Arc::new(std::fs::File::open(&path).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot open the SQLite database file {path:?}: {e}"
+            ))
+        })?);
+        let checkpoints = Arc::new(CheckpointSignal::default());
+        let writer = Arc::new(tokio::sync::Mutex::new(Writer {
+            conn: writer,
+            group: None,
+            checkpoints: checkpoints.clone(),
+            db_file: db_file.clone(),
+        }));
+        let checkpointer = Checkpointer::spawn(
+            CheckpointTarget {
+                conn: open_connection(&path, full_sync, false)?,
+                writer: writer.clone(),
+                db_file,
+            },
+            checkpoints,
+        )?;
         Ok(Self {
             path,
             full_sync,
             max_idle: max_idle.max(1),
             readers: Mutex::new(vec![first_reader]),
-            writer: Arc::new(tokio::sync::Mutex::new(Writer {
-                checkpointer,
-                conn: writer,
-                group: None,
-            })),
+            checkpointer,
+            writer,
             queued: AtomicUsize::new(0),
             scans: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -288,7 +227,7 @@ impl SqliteDb {
             ));
         }
         let out = with_lock_retry(&mut w.conn, f).await;
-        w.checkpointer.wake();
+        w.checkpoints.wake();
         out
     }
 
@@ -481,7 +420,7 @@ pub(crate) fn execute(
 
 impl Writer {
     /// Commits the open group, if any, and tells its members.
-    fn finish_group(&mut self) -> Result<(), StoreError> {
+    pub(crate) fn finish_group(&mut self) -> Result<(), StoreError> {
         let Some(group) = self.group.take() else {
             return Ok(());
         };
@@ -494,7 +433,7 @@ impl Writer {
         };
         self.leave_transaction();
         if out.is_ok() {
-            self.checkpointer.wake();
+            self.checkpoints.wake();
         }
         if let (Ok(()), Some(auth)) = (&out, &group.moves_epoch) {
             auth.bump();

@@ -66,3 +66,54 @@ async fn a_store_dropped_leaves_its_data_in_the_database_file_and_no_wal() {
     );
     assert!(std::fs::metadata(&path).unwrap().len() > 450_000);
 }
+
+/// The WAL header's checkpoint sequence number (bytes 12-15, big-endian): SQLite counts one up
+/// each time a writer starts the WAL over.
+fn wal_restarts(wal: &str) -> u32 {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    match std::fs::File::open(wal).and_then(|mut f| f.read_exact(&mut header)) {
+        Ok(()) => u32::from_be_bytes([header[12], header[13], header[14], header[15]]),
+        Err(_) => 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_steady_stream_of_commits_the_wal_starts_over_before_the_writer_would_checkpoint() {
+    let db = TestDb::sqlite().await.unwrap();
+    db.store.migrate().await.unwrap();
+    let path = db.url.strip_prefix("sqlite://").unwrap().to_owned();
+    let wal = format!("{path}-wal");
+    let create = "CREATE TABLE stream (id INTEGER PRIMARY KEY, body BLOB NOT NULL)";
+    db.store
+        .conn()
+        .execute_raw(create.to_owned())
+        .await
+        .unwrap();
+    let first = wal_restarts(&wal);
+
+    // Commits in quick bursts, each a few pages: a checkpoint outside the writer's turn (a sync
+    // of the WAL, then the copy) never catches up with them. Stop well before the writer's own
+    // backstop (16,384 frames, about 67 MB of WAL): only the checkpointer can have started the
+    // WAL over by then. (The pause between bursts keeps the stream at a few thousand frames a
+    // second, a second's margin for the checkpointer on a slow disk.)
+    let frame = 4096 + 24;
+    let mut commits = 0u32;
+    while wal_restarts(&wal) == first {
+        let wal_len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        assert!(
+            wal_len < 12_000 * frame,
+            "the WAL grew to {wal_len} bytes in {commits} commits without starting over"
+        );
+        let mut tx = db.store.begin().await.unwrap();
+        tx.conn()
+            .execute_raw("INSERT INTO stream (body) VALUES (randomblob(3000))".to_owned())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        commits += 1;
+        if commits.is_multiple_of(5) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
