@@ -194,14 +194,14 @@ impl App {
             after: None,
         };
         let now = self.now();
-        let counts =
-            conversations::count_conversations(&mut c, scope.account_id(), &query, now).await?;
-        let conversations = if with_page {
-            let list =
-                conversations::list_conversations(&mut c, scope.account_id(), &query, now).await?;
-            self.conversation_views(&mut c, scope, list).await?
+        let (counts, conversations) = if with_page {
+            let (list, counts) =
+                conversations::page_and_counts(&mut c, scope.account_id(), &query, now).await?;
+            (counts, self.conversation_views(&mut c, scope, list).await?)
         } else {
-            Vec::new()
+            let counts =
+                conversations::count_conversations(&mut c, scope.account_id(), &query, now).await?;
+            (counts, Vec::new())
         };
         Ok(ConversationPage {
             conversations,
@@ -241,10 +241,8 @@ impl App {
             ..Default::default()
         };
         let now = self.now();
-        let counts =
-            conversations::count_conversations(&mut c, scope.account_id(), &query, now).await?;
-        let list =
-            conversations::list_conversations(&mut c, scope.account_id(), &query, now).await?;
+        let (list, counts) =
+            conversations::page_and_counts(&mut c, scope.account_id(), &query, now).await?;
         let ids: Vec<ConversationId> = list.iter().map(|v| v.id).collect();
         let display: HashMap<ConversationId, i64> =
             list.iter().map(|v| (v.id, v.display_id)).collect();

@@ -14,6 +14,7 @@ use crate::{Conn, StoreError};
 
 pub use crate::conversation_lists::{
     ConversationCounts, ConversationQuery, Keyset, count_conversations, list_conversations,
+    page_and_counts,
 };
 
 /// The columns of `Conversation`, in its field order.

@@ -683,6 +683,13 @@ async fn lists_and_filters_page_by_twenty_five() {
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(display_ids(&r.body["payload"]), vec![2, 1]);
     assert_eq!(r.body["meta"]["all_count"], 27);
+    // Past the end: no conversation, and still the counts of the whole list.
+    let body = json!({ "payload": [since.clone()], "page": 3 });
+    let r = filter(&app, &t, &t.admin, body).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["payload"], json!([]));
+    assert_eq!(r.body["meta"]["all_count"], 27);
+    assert_eq!(r.body["meta"]["unassigned_count"], 27);
     let r = filter(&app, &t, &t.admin, json!({ "payload": [since] })).await;
     assert_eq!(r.body["payload"].as_array().unwrap().len(), 25);
 }
