@@ -382,8 +382,9 @@ struct CountedRow {
 
 /// A page and the counts of its list ([`list_conversations`] and [`count_conversations`]).
 ///
-/// When the matches are found by testing candidates (`may_scan`: words, labels, filters) and the
-/// page's rows are the counts' rows (every assignee, no keyset), one statement finds them once:
+/// On SQLite, when the matches are found by testing candidates (`may_scan`: words, labels,
+/// filters) and the page's rows are the counts' rows (every assignee, no keyset), one statement
+/// finds them once:
 /// window counts over every match ride on each row of the page. (Two statements found every
 /// match twice: at 100k conversations a search's count and page took 18 and 17 ms in the
 /// `sqlite3` shell, the one statement 25 ms.) A page past the end has no row to carry them, and
@@ -394,7 +395,13 @@ pub async fn page_and_counts(
     q: &ConversationQuery<'_>,
     now: Timestamp,
 ) -> Result<(Vec<Conversation>, ConversationCounts), StoreError> {
-    if !(q.may_scan() && q.assignee == AssigneeFilter::All && q.after.is_none()) {
+    // SQLite only: on PostgreSQL the window statement answered searches at about half the
+    // rate of the two statements (alternating runs at 100k: 23-27 against 45-52 req/s).
+    let one_statement = c.engine() == crate::Engine::Sqlite
+        && q.may_scan()
+        && q.assignee == AssigneeFilter::All
+        && q.after.is_none();
+    if !one_statement {
         let counts = count_conversations(c, account, q, now).await?;
         let page = list_conversations(c, account, q, now).await?;
         return Ok((page, counts));
