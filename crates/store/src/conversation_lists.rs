@@ -384,11 +384,10 @@ struct CountedRow {
 ///
 /// On SQLite, when the matches are found by testing candidates (`may_scan`: words, labels,
 /// filters) and the page's rows are the counts' rows (every assignee, no keyset), one statement
-/// finds them once:
-/// window counts over every match ride on each row of the page. (Two statements found every
-/// match twice: at 100k conversations a search's count and page took 18 and 17 ms in the
-/// `sqlite3` shell, the one statement 25 ms.) A page past the end has no row to carry them, and
-/// the counts are then counted on their own.
+/// finds them once: window counts over every match ride on each row of the page. (Two
+/// statements found every match twice: at 100k conversations a search's count and page took 18
+/// and 17 ms in the `sqlite3` shell, the one statement 25 ms.) A page past the end has no row to
+/// carry them, and the counts are then counted on their own.
 pub async fn page_and_counts(
     c: &mut Conn<'_>,
     account: AccountId,
