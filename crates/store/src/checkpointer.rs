@@ -149,20 +149,21 @@ fn checkpoint_until_stopped(target: &CheckpointTarget, signal: &CheckpointSignal
 
 /// Steps 1 and 2 of the module's documentation.
 fn finish_in_the_writers_turn(target: &CheckpointTarget) {
-    // Twice: the second round has only what was committed during the first (its sync of the
-    // database file takes tens of milliseconds), so the turn below has less again.
-    for round in 0..2 {
-        if round > 0 {
-            passive(&target.conn);
-        }
-        if let Err(e) = target.db_file.sync_data() {
-            // Only slower: the checkpoint below syncs the file in the writer's turn.
-            tracing::debug!(error = %e, "syncing the SQLite database file ahead of a checkpoint failed");
-        }
-    }
+    sync_database_file(target);
+    // Again: this round has only what was committed during the first sync (tens of
+    // milliseconds), so the writer's turn below has less again.
+    passive(&target.conn);
+    sync_database_file(target);
     // A plain thread, not a runtime's: waiting here blocks nothing else.
     let mut w = target.writer.blocking_lock();
     // The group's members hear its outcome; its pages are then part of what is checkpointed.
     let _ = w.finish_group();
     passive(&target.conn);
+}
+
+fn sync_database_file(target: &CheckpointTarget) {
+    if let Err(e) = target.db_file.sync_data() {
+        // Only slower: the checkpoint in the writer's turn syncs the file itself.
+        tracing::debug!(error = %e, "syncing the SQLite database file ahead of a checkpoint failed");
+    }
 }

@@ -6,9 +6,11 @@ use confab_domain::conversation::{
 };
 use confab_domain::filter::Filter;
 use confab_domain::{AccountId, ContactId, ContactInboxId, InboxId, TeamId, Timestamp, UserId};
-use sea_query::{Cond, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
+use sea_query::{
+    Cond, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement, WindowStatement,
+};
 
-use crate::conversations::COLUMNS;
+use crate::conversations::add_columns;
 use crate::{Conn, StoreError, filter_sql, search};
 
 /// What to list. Counts (`mine`, `unassigned`, `all`) ignore `assignee`; the page applies it.
@@ -315,20 +317,33 @@ fn matching_count_statement(
     now: Timestamp,
     me: i64,
 ) -> SelectStatement {
+    let mut stmt = base(c, account, q, now);
+    add_counts(&mut stmt, me, false);
+    stmt
+}
+
+/// The three counts over the rows `stmt` finds, as `all_count`, `unassigned_count` and
+/// `mine_count` (a [`CountRow`]): aggregates, or with `window`, the same counts beside each row.
+fn add_counts(stmt: &mut SelectStatement, me: i64, window: bool) {
     // COUNT of a CASE without ELSE counts the rows where the condition holds; unlike SUM it
     // is a BIGINT on PostgreSQL too.
     let count_when = |cond: Expr| -> Expr { Func::count(Expr::case(cond, Expr::val(1i64))).into() };
-    base(c, account, q, now)
-        .expr_as(Func::count(Expr::col(("conversations", "id"))), "all_count")
-        .expr_as(
-            count_when(Expr::col(("conversations", "assignee_id")).is_null()),
-            "unassigned_count",
-        )
-        .expr_as(
-            count_when(Expr::col(("conversations", "assignee_id")).eq(me)),
-            "mine_count",
-        )
-        .to_owned()
+    let assignee = || Expr::col(("conversations", "assignee_id"));
+    let counts: [(Expr, &str); 3] = [
+        (
+            Func::count(Expr::col(("conversations", "id"))).into(),
+            "all_count",
+        ),
+        (count_when(assignee().is_null()), "unassigned_count"),
+        (count_when(assignee().eq(me)), "mine_count"),
+    ];
+    for (count, alias) in counts {
+        if window {
+            stmt.expr_window_as(count, WindowStatement::new(), alias);
+        } else {
+            stmt.expr_as(count, alias);
+        }
+    }
 }
 
 /// The counts summed from the trigger-kept counter rows.
@@ -410,30 +425,14 @@ pub async fn page_and_counts(
     // window in memory until the last, and whole conversations (76k matches of a word at 1M)
     // took tens of megabytes per search. The page's 25 rows are then read by id.
     let mut matches = base(c, account, q, now);
-    matches
-        .column(("conversations", "id"))
-        .expr_as(Expr::cust("COUNT(*) OVER ()"), "all_count")
-        .expr_as(
-            Expr::cust(
-                "COUNT(CASE WHEN \"conversations\".\"assignee_id\" IS NULL THEN 1 END) OVER ()",
-            ),
-            "unassigned_count",
-        )
-        .expr_as(
-            // An integer, written out as `counters_statement` does.
-            Expr::cust(format!(
-                "COUNT(CASE WHEN \"conversations\".\"assignee_id\" = {me} THEN 1 END) OVER ()"
-            )),
-            "mine_count",
-        );
+    matches.column(("conversations", "id"));
+    add_counts(&mut matches, me, true);
     order_as_listed(&mut matches, q.sort);
     matches
         .limit(q.per_page)
         .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
     let mut stmt = Query::select();
-    for col in &COLUMNS {
-        stmt.column(("conversations", *col));
-    }
+    add_columns(&mut stmt);
     for col in ["all_count", "unassigned_count", "mine_count"] {
         stmt.column(("page", col));
     }
@@ -459,9 +458,7 @@ fn page_statement(
     now: Timestamp,
 ) -> SelectStatement {
     let mut stmt = base(c, account, q, now);
-    for col in &COLUMNS {
-        stmt.column(("conversations", *col));
-    }
+    add_columns(&mut stmt);
     narrow_by_assignee(&mut stmt, q);
     order_as_listed(&mut stmt, q.sort);
     if let Some(k) = &q.after {

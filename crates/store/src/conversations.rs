@@ -52,11 +52,16 @@ pub const COLUMNS: [&str; 29] = [
 
 fn select() -> SelectStatement {
     let mut stmt = Query::select();
+    add_columns(&mut stmt);
+    stmt.from("conversations");
+    stmt
+}
+
+/// Selects the columns of `Conversation` from `conversations`.
+pub(crate) fn add_columns(stmt: &mut SelectStatement) {
     for col in &COLUMNS {
         stmt.column(("conversations", *col));
     }
-    stmt.from("conversations");
-    stmt
 }
 
 /// A new conversation.
