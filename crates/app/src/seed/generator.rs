@@ -99,8 +99,8 @@ impl Generator {
             id: ci,
             contact_id: id,
             inbox_id: inbox,
-            source_id: secrets::new_source_id(),
-            pubsub_token: secrets::random_alnum(24),
+            source_id: secrets::time_ordered::source_id(at),
+            pubsub_token: secrets::time_ordered::alnum(at, 24),
             created_at: at,
         });
         (id, ci, inbox)
@@ -268,7 +268,7 @@ impl Generator {
         b.conversations.push(ConversationRow {
             id,
             display_id,
-            uuid: secrets::random_uuid(),
+            uuid: secrets::time_ordered::uuid(created),
             inbox_id: inbox,
             contact_id,
             contact_inbox_id,
