@@ -190,6 +190,15 @@ impl Conn<'_> {
         }
     }
 
+    /// A SQLite transaction's connection, for the bulk loader's own prepared statements
+    /// (`seed`); `None` on a pool or on PostgreSQL.
+    pub(crate) fn sqlite_transaction(&mut self) -> Option<&rusqlite::Connection> {
+        match self {
+            Conn::Sqlite(c, _) => Some(c),
+            Conn::SqlitePool(..) | Conn::SqliteScan(..) | Conn::PgPool(..) | Conn::Pg(..) => None,
+        }
+    }
+
     /// The events a transaction gathers, `None` outside one.
     pub(crate) fn pending_events(&self) -> Option<&std::sync::Mutex<Vec<crate::events::NewEvent>>> {
         match self {

@@ -1,13 +1,16 @@
 //! Bulk loading for `confab admin seed`: rows the caller generated, written with explicit ids,
 //! thousands of rows per statement and one transaction per batch.
 //!
-//! Values are rendered as SQL literals (numbers, and text with quotes doubled), because a
-//! statement with 2,000 rows would otherwise need more bind parameters than either engine takes;
-//! the statements run as raw SQL, so they do not fill the prepared-statement cache either.
+//! On SQLite the values are bound to multi-row statements prepared once per batch. PostgreSQL
+//! is sent them as SQL literals (numbers, and text with quotes doubled): a statement with 2,000
+//! rows would need more bind parameters than it takes. Those statements run as raw SQL, so they
+//! do not fill the prepared-statement cache either.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use confab_domain::AccountId;
+use rusqlite::OptionalExtension;
 use sea_query::ExprTrait;
 
 use crate::{Store, StoreError};
@@ -143,13 +146,17 @@ pub async fn id_base(store: &Store, account: AccountId) -> Result<IdBase, StoreE
     })
 }
 
+/// The message columns the seed writes.
+const MESSAGES: &str = "messages (id, account_id, inbox_id, conversation_id, message_type, status, \
+     private, content, sender_type, sender_id, created_at, updated_at)";
+
 /// Writes one batch in one transaction.
-pub async fn insert_batch(
+pub async fn insert_batch<'r>(
     store: &Store,
     account: AccountId,
-    batch: &SeedBatch,
+    batch: &'r SeedBatch,
 ) -> Result<(), StoreError> {
-    let a = account.get();
+    let a = Lit::Int(account.get());
     let mut tx = store.begin().await?;
     let mut conn = tx.conn();
     if store.engine() == crate::Engine::Sqlite {
@@ -164,18 +171,17 @@ pub async fn insert_batch(
         &mut conn,
         "contacts (id, account_id, name, email, phone_number, last_activity_at, created_at, updated_at)",
         &batch.contacts,
-        |s, c| {
-            let _ = write!(
-                s,
-                "({},{a},{},{},{},{},{},{})",
-                c.id,
-                text(&c.name),
-                text(&c.email),
-                text(&c.phone_number),
-                c.last_activity_at,
-                c.created_at,
-                c.created_at
-            );
+        |c, v| {
+            v.extend([
+                Lit::Int(c.id),
+                a.clone(),
+                Lit::text(&c.name),
+                Lit::text(&c.email),
+                Lit::text(&c.phone_number),
+                Lit::Int(c.last_activity_at),
+                Lit::Int(c.created_at),
+                Lit::Int(c.created_at),
+            ]);
         },
     )
     .await?;
@@ -183,18 +189,16 @@ pub async fn insert_batch(
         &mut conn,
         "contact_inboxes (id, contact_id, inbox_id, source_id, pubsub_token, created_at, updated_at)",
         &batch.contact_inboxes,
-        |s, ci| {
-            let _ = write!(
-                s,
-                "({},{},{},{},{},{},{})",
-                ci.id,
-                ci.contact_id,
-                ci.inbox_id,
-                text(&ci.source_id),
-                text(&ci.pubsub_token),
-                ci.created_at,
-                ci.created_at
-            );
+        |ci, v| {
+            v.extend([
+                Lit::Int(ci.id),
+                Lit::Int(ci.contact_id),
+                Lit::Int(ci.inbox_id),
+                Lit::text(&ci.source_id),
+                Lit::text(&ci.pubsub_token),
+                Lit::Int(ci.created_at),
+                Lit::Int(ci.created_at),
+            ]);
         },
     )
     .await?;
@@ -205,33 +209,32 @@ pub async fn insert_batch(
          first_reply_created_at, waiting_since, last_activity_at, unread_count, last_message_id, \
          last_non_activity_message_id, custom_attributes, cached_label_list, created_at, updated_at)",
         &batch.conversations,
-        |s, c| {
-            let _ = write!(
-                s,
-                "({},{a},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{})",
-                c.id,
-                c.display_id,
-                text(&c.uuid),
-                c.inbox_id,
-                c.contact_id,
-                c.contact_inbox_id,
-                c.status,
-                opt(c.priority),
-                opt(c.snoozed_until),
-                opt(c.assignee_id),
-                opt(c.team_id),
-                opt(c.agent_last_seen_at),
-                opt(c.first_reply_created_at),
-                opt(c.waiting_since),
-                c.last_activity_at,
-                c.unread_count,
-                opt(c.last_message_id),
-                opt(c.last_non_activity_message_id),
-                text(&c.custom_attributes),
-                text(&c.labels.join(",")),
-                c.created_at,
-                c.last_activity_at
-            );
+        |c, v| {
+            v.extend([
+                Lit::Int(c.id),
+                a.clone(),
+                Lit::Int(c.display_id),
+                Lit::text(&c.uuid),
+                Lit::Int(c.inbox_id),
+                Lit::Int(c.contact_id),
+                Lit::Int(c.contact_inbox_id),
+                Lit::Int(c.status.into()),
+                Lit::opt(c.priority),
+                Lit::opt(c.snoozed_until),
+                Lit::opt(c.assignee_id),
+                Lit::opt(c.team_id),
+                Lit::opt(c.agent_last_seen_at),
+                Lit::opt(c.first_reply_created_at),
+                Lit::opt(c.waiting_since),
+                Lit::Int(c.last_activity_at),
+                Lit::Int(c.unread_count),
+                Lit::opt(c.last_message_id),
+                Lit::opt(c.last_non_activity_message_id),
+                Lit::text(&c.custom_attributes),
+                Lit::Text(Cow::Owned(c.labels.join(","))),
+                Lit::Int(c.created_at),
+                Lit::Int(c.last_activity_at),
+            ]);
         },
     )
     .await?;
@@ -244,53 +247,134 @@ pub async fn insert_batch(
         &mut conn,
         "conversation_labels (account_id, conversation_id, title, created_at)",
         &taggings,
-        |s, (conversation, title, at)| {
-            let _ = write!(s, "({a},{conversation},{},{at})", text(title));
+        |&(conversation, title, at), v| {
+            v.extend([
+                a.clone(),
+                Lit::Int(conversation),
+                Lit::text(title),
+                Lit::Int(at),
+            ]);
         },
     )
     .await?;
-    write_rows(
-        &mut conn,
-        "messages (id, account_id, inbox_id, conversation_id, message_type, status, private, \
-         content, sender_type, sender_id, created_at, updated_at)",
-        &batch.messages,
-        |s, m| {
-            let _ = write!(
-                s,
-                "({},{a},{},{},{},{},{},{},{},{},{},{})",
-                m.id,
-                m.inbox_id,
-                m.conversation_id,
-                m.message_type,
-                m.status,
-                if m.private { "TRUE" } else { "FALSE" },
-                text(&m.content),
-                opt(m.sender_type),
-                opt(m.sender_id),
-                m.created_at,
-                m.created_at
-            );
-        },
-    )
-    .await?;
+    let message_values = |m: &'r MessageRow, v: &mut Vec<Lit<'r>>| {
+        v.extend([
+            Lit::Int(m.id),
+            a.clone(),
+            Lit::Int(m.inbox_id),
+            Lit::Int(m.conversation_id),
+            Lit::Int(m.message_type.into()),
+            Lit::Int(m.status.into()),
+            Lit::Bool(m.private),
+            Lit::text(&m.content),
+            Lit::opt(m.sender_type),
+            Lit::opt(m.sender_id),
+            Lit::Int(m.created_at),
+            Lit::Int(m.created_at),
+        ]);
+    };
+    if let Some(c) = conn.sqlite_transaction() {
+        messages_then_their_words(c, &batch.messages, message_values)?;
+    } else {
+        write_rows(&mut conn, MESSAGES, &batch.messages, &message_values).await?;
+    }
     write_rows(
         &mut conn,
         "jobs (kind, dedupe_key, payload, run_at, attempts, created_at)",
         &batch.jobs,
-        |s, j| {
-            let _ = write!(
-                s,
-                "({},{},{},{},0,{})",
-                text(&j.kind),
-                text(&j.dedupe_key),
-                text(&j.payload),
-                j.run_at,
-                j.created_at
-            );
+        |j, v| {
+            v.extend([
+                Lit::text(&j.kind),
+                Lit::text(&j.dedupe_key),
+                Lit::text(&j.payload),
+                Lit::Int(j.run_at),
+                Lit::Int(0),
+                Lit::Int(j.created_at),
+            ]);
         },
     )
     .await?;
     tx.commit().await
+}
+
+/// Messages on SQLite, indexed for search in one statement afterwards instead of row by row.
+///
+/// The word index's insert trigger (migration 0014) indexes each searchable message as it is
+/// written, and FTS5 writes out what it gathered at the end of every statement: a new segment per
+/// statement of 2,000 rows, which its automatic merges then rewrite again and again (a tenth of
+/// the loading thread's time, and the trigger's program ran once per row). So triggers are off
+/// while this connection writes the batch's messages (nothing else can write between: the
+/// batch's transaction holds the writer), and one statement then indexes the batch's
+/// searchable messages, under the trigger's condition, written out as one segment.
+fn messages_then_their_words<'r>(
+    c: &rusqlite::Connection,
+    rows: &'r [MessageRow],
+    values: impl Fn(&'r MessageRow, &mut Vec<Lit<'r>>),
+) -> Result<(), StoreError> {
+    let (Some(first), Some(last)) = (
+        rows.iter().map(|m| m.id).min(),
+        rows.iter().map(|m| m.id).max(),
+    ) else {
+        return Ok(());
+    };
+    {
+        let _off = TriggersOff::new(c)?;
+        let columns = MESSAGES.matches(',').count() + 1;
+        bind_rows(c, MESSAGES, columns, rows, values)?;
+    }
+    // FTS5 writes the words it gathered out as a new segment whenever they pass its `hashsize`;
+    // for this statement it keeps the whole batch's (tens of megabytes) and writes them once.
+    let hashsize: Option<i64> = c
+        .query_row(
+            "SELECT v FROM messages_fts_config WHERE k = 'hashsize'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let set_hashsize = |bytes: i64| {
+        c.execute(
+            "INSERT INTO messages_fts (messages_fts, rank) VALUES ('hashsize', ?1)",
+            [bytes],
+        )
+    };
+    set_hashsize(BATCH_WORDS_BYTES)?;
+    c.execute(
+        "INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages \
+         WHERE id BETWEEN ?1 AND ?2 AND message_type IN (0, 1) AND NOT private",
+        [first, last],
+    )?;
+    set_hashsize(hashsize.unwrap_or(FTS5_DEFAULT_HASHSIZE))?;
+    Ok(())
+}
+
+/// FTS5's `hashsize` when none is configured.
+const FTS5_DEFAULT_HASHSIZE: i64 = 1024 * 1024;
+
+/// The `hashsize` while a batch's words are indexed: more than a batch gathers.
+const BATCH_WORDS_BYTES: i64 = 256 * 1024 * 1024;
+
+/// Triggers off on one connection until dropped (also when the writing in between failed).
+struct TriggersOff<'c>(&'c rusqlite::Connection);
+
+impl<'c> TriggersOff<'c> {
+    fn new(c: &'c rusqlite::Connection) -> Result<Self, StoreError> {
+        use rusqlite::config::DbConfig;
+        c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+        Ok(Self(c))
+    }
+}
+
+impl Drop for TriggersOff<'_> {
+    fn drop(&mut self) {
+        use rusqlite::config::DbConfig;
+        // Fails only on a closed connection or a bad option; neither can happen here.
+        if let Err(e) = self
+            .0
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)
+        {
+            tracing::error!(error = %e, "cannot turn SQLite triggers back on after a seed batch");
+        }
+    }
 }
 
 /// After the last batch: moves the account's display-id counter and, on PostgreSQL, the identity
@@ -348,47 +432,150 @@ pub async fn finish(
     }
 }
 
-/// Renders `rows` into `INSERT INTO <target> VALUES …` statements of [`ROWS_PER_STATEMENT`] rows.
-async fn write_rows<T>(
+/// One value of a generated row.
+#[derive(Clone)]
+enum Lit<'r> {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(Cow<'r, str>),
+}
+
+impl<'r> Lit<'r> {
+    fn text(s: &'r str) -> Self {
+        Lit::Text(Cow::Borrowed(s))
+    }
+
+    fn opt<T: Into<i64>>(v: Option<T>) -> Self {
+        v.map_or(Lit::Null, |v| Lit::Int(v.into()))
+    }
+
+    /// As an SQL literal: text single-quoted with quotes doubled (standard SQL, as both engines
+    /// read it), NUL dropped (PostgreSQL refuses it in text).
+    fn render(&self, out: &mut String) {
+        match self {
+            Lit::Null => out.push_str("NULL"),
+            Lit::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Lit::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+            Lit::Text(s) => {
+                out.reserve(s.len() + 2);
+                out.push('\'');
+                for ch in s.chars() {
+                    if ch == '\'' {
+                        out.push('\'');
+                    }
+                    if ch != '\0' {
+                        out.push(ch);
+                    }
+                }
+                out.push('\'');
+            }
+        }
+    }
+}
+
+impl rusqlite::ToSql for Lit<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Lit::Null => ValueRef::Null,
+            Lit::Int(i) => ValueRef::Integer(*i),
+            Lit::Bool(b) => ValueRef::Integer((*b).into()),
+            Lit::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
+/// Writes `rows` with multi-row `INSERT INTO <target> VALUES …` statements; `values` appends
+/// one row's values, in the order of `target`'s columns.
+///
+/// On SQLite (always inside the batch's transaction) the values are bound to a statement
+/// prepared once per batch: parsing thousands of literal rows, and building and freeing the
+/// program that loads them, was a quarter of the loading thread's time. PostgreSQL is sent
+/// the rows as literal text (no bind-parameter limit to stay under).
+async fn write_rows<'r, T>(
     conn: &mut crate::Conn<'_>,
     target: &str,
-    rows: &[T],
-    render: impl Fn(&mut String, &T),
+    rows: &'r [T],
+    values: impl Fn(&'r T, &mut Vec<Lit<'r>>),
 ) -> Result<(), StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let mut row = Vec::new();
+    values(first, &mut row);
+    let columns = row.len();
+    if let Some(c) = conn.sqlite_transaction() {
+        return bind_rows(c, target, columns, rows, values);
+    }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = String::with_capacity(chunk.len() * 160 + target.len() + 32);
         sql.push_str("INSERT INTO ");
         sql.push_str(target);
         sql.push_str(" VALUES ");
-        for (i, row) in chunk.iter().enumerate() {
+        for (i, r) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(',');
             }
-            render(&mut sql, row);
+            row.clear();
+            values(r, &mut row);
+            sql.push('(');
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    sql.push(',');
+                }
+                v.render(&mut sql);
+            }
+            sql.push(')');
         }
         conn.execute_raw(sql).await?;
     }
     Ok(())
 }
 
-/// A text literal: single-quoted, quotes doubled (standard SQL, as both engines read it).
-fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for ch in s.chars() {
-        if ch == '\'' {
-            out.push('\'');
-        }
-        if ch != '\0' {
-            out.push(ch);
-        }
-    }
-    out.push('\'');
-    out
-}
+/// SQLite's default limit on a statement's parameters (`SQLITE_MAX_VARIABLE_NUMBER`).
+const SQLITE_MAX_PARAMETERS: usize = 32_766;
 
-fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map_or_else(|| "NULL".to_owned(), |v| v.to_string())
+/// [`write_rows`] on SQLite: statements of as many rows as the parameter limit allows.
+fn bind_rows<'r, T>(
+    c: &rusqlite::Connection,
+    target: &str,
+    columns: usize,
+    rows: &'r [T],
+    values: impl Fn(&'r T, &mut Vec<Lit<'r>>),
+) -> Result<(), StoreError> {
+    let per_statement = ROWS_PER_STATEMENT.min(SQLITE_MAX_PARAMETERS / columns);
+    let sql = |n: usize| {
+        let row = format!("({})", vec!["?"; columns].join(","));
+        format!("INSERT INTO {target} VALUES {}", vec![row; n].join(","))
+    };
+    let mut full = None;
+    let mut row = Vec::with_capacity(columns);
+    for chunk in rows.chunks(per_statement) {
+        let mut tail;
+        let stmt = if chunk.len() == per_statement {
+            match &mut full {
+                Some(s) => s,
+                None => full.insert(c.prepare(&sql(per_statement))?),
+            }
+        } else {
+            tail = c.prepare(&sql(chunk.len()))?;
+            &mut tail
+        };
+        let mut index = 1;
+        for r in chunk {
+            row.clear();
+            values(r, &mut row);
+            for v in &row {
+                stmt.raw_bind_parameter(index, v)?;
+                index += 1;
+            }
+        }
+        stmt.raw_execute()?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -397,9 +584,15 @@ mod tests {
 
     #[test]
     fn text_literals_double_quotes_and_drop_nul() {
-        assert_eq!(text("it's"), "'it''s'");
-        assert_eq!(text("a\0b"), "'ab'");
-        assert_eq!(opt::<i64>(None), "NULL");
-        assert_eq!(opt(Some(3)), "3");
+        let render = |l: Lit<'_>| {
+            let mut s = String::new();
+            l.render(&mut s);
+            s
+        };
+        assert_eq!(render(Lit::text("it's")), "'it''s'");
+        assert_eq!(render(Lit::text("a\0b")), "'ab'");
+        assert_eq!(render(Lit::opt::<i64>(None)), "NULL");
+        assert_eq!(render(Lit::opt(Some(3))), "3");
+        assert_eq!(render(Lit::Bool(false)), "FALSE");
     }
 }

@@ -205,7 +205,7 @@ async fn the_list_q_parameter_narrows_by_message_text() {
 
 /// Number of messages the SQLite word index holds (one `docsize` row each), after checking
 /// the index is consistent; `None` on PostgreSQL.
-async fn sqlite_indexed_messages(app: &TestApp) -> Option<i64> {
+pub(crate) async fn sqlite_indexed_messages(app: &TestApp) -> Option<i64> {
     let store = &app.db.store;
     if store.engine() != confab_store::Engine::Sqlite {
         return None;

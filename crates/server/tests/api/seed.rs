@@ -4,6 +4,7 @@ use confab_app::seed::{SeedOptions, SeedReport};
 use serde_json::json;
 
 use crate::helpers::TestApp;
+use crate::search::sqlite_indexed_messages;
 
 async fn seeded(t: &TestApp, conversations: u64) -> SeedReport {
     t.app
@@ -19,6 +20,18 @@ async fn seeded(t: &TestApp, conversations: u64) -> SeedReport {
 
 fn path(r: &SeedReport, rest: &str) -> String {
     format!("/api/v1/accounts/{}/{rest}", r.account_id)
+}
+
+/// The conversations whose messages hold `q`, as the administrator sees them.
+async fn search(t: &TestApp, r: &SeedReport, q: &str) -> serde_json::Value {
+    let found = t
+        .get(
+            &path(r, &format!("conversations/search?q={q}")),
+            &r.admin_token,
+        )
+        .await;
+    assert_eq!(found.status, 200, "{:?}", found.body);
+    found.body
 }
 
 #[tokio::test]
@@ -73,15 +86,9 @@ async fn seeded_conversations_are_counted_listed_and_searchable_through_the_api(
         .clone();
     assert_eq!(first["last_non_activity_message"]["id"], last["id"]);
 
-    let search = t
-        .get(
-            &path(&r, &format!("conversations/search?q={}", r.rare_word)),
-            &r.admin_token,
-        )
-        .await;
-    assert_eq!(search.status, 200, "{:?}", search.body);
+    let search = search(&t, &r, &r.rare_word).await;
     assert!(
-        !search.body["payload"].as_array().unwrap().is_empty(),
+        !search["payload"].as_array().unwrap().is_empty(),
         "the rare word is in about 1% of {} messages",
         r.messages
     );
@@ -307,5 +314,64 @@ async fn a_seeded_database_is_analyzed_and_on_postgres_vacuumed() {
             let analyzed = scalar("(SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = 'conversations'::regclass)").await;
             assert_eq!(analyzed, Some(200), "statistics of conversations");
         }
+    }
+}
+
+/// Messages of every account that search reads: incoming and outgoing, not private notes.
+fn searchable_messages(extra: &str) -> sea_query::SelectStatement {
+    sea_query::Query::select()
+        .expr(sea_query::Expr::cust("COUNT(DISTINCT conversation_id)"))
+        .expr(sea_query::Expr::cust("COUNT(*)"))
+        .from("messages")
+        .and_where(sea_query::Expr::cust(format!(
+            "message_type IN (0, 1) AND NOT private{extra}"
+        )))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_seed_indexes_exactly_its_searchable_messages_and_messages_after_it_are_indexed_live() {
+    let t = TestApp::spawn().await;
+    let r = seeded(&t, 400).await;
+    let store = &t.db.store;
+    let (_, searchable): (i64, i64) = store
+        .conn()
+        .fetch_one(&searchable_messages(""))
+        .await
+        .unwrap();
+    assert!(searchable > 0 && (searchable as u64) < r.messages, "{r:?}");
+    if let Some(indexed) = sqlite_indexed_messages(&t).await {
+        assert_eq!(
+            indexed, searchable,
+            "the word index holds the searchable messages only"
+        );
+    }
+
+    let (with_word, _): (i64, i64) = store
+        .conn()
+        .fetch_one(&searchable_messages(&format!(
+            " AND content LIKE '%{}%'",
+            r.rare_word
+        )))
+        .await
+        .unwrap();
+    assert!(with_word > 0, "{r:?}");
+    let found = search(&t, &r, &r.rare_word).await;
+    assert_eq!(found["meta"]["all_count"], json!(with_word));
+
+    // The seed leaves the word index's triggers on: a reply written now is found.
+    let reply = t
+        .post(
+            &path(&r, "conversations/7/messages"),
+            &r.admin_token,
+            json!({ "content": "a zyzzyva reply" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let found = search(&t, &r, "zyzzyva").await;
+    assert_eq!(found["meta"]["all_count"], json!(1), "{found:?}");
+    assert_eq!(found["payload"][0]["id"], json!(7));
+    if let Some(indexed) = sqlite_indexed_messages(&t).await {
+        assert_eq!(indexed, searchable + 1);
     }
 }
