@@ -378,11 +378,12 @@ impl Drop for TriggersOff<'_> {
 }
 
 /// After the last batch: moves the account's display-id counter and, on PostgreSQL, the identity
-/// sequences past the explicit ids; then refreshes the planner's statistics. On PostgreSQL also
-/// vacuums, as one does after a bulk load: the seed's large transactions bump each
-/// `conversation_counts` row thousands of times, and none of those row versions can be pruned
-/// while its transaction runs (65k dead versions of 306 rows at 100k conversations), which made
-/// every `meta` read visit hundreds of pages (2.2 ms instead of 0.12) until autovacuum came by.
+/// sequences past the explicit ids; on SQLite merges the word indexes; then refreshes the
+/// planner's statistics. On PostgreSQL also vacuums, as one does after a bulk load: the seed's
+/// large transactions bump each `conversation_counts` row thousands of times, and none of those
+/// row versions can be pruned while its transaction runs (65k dead versions of 306 rows at 100k
+/// conversations), which made every `meta` read visit hundreds of pages (2.2 ms instead of 0.12)
+/// until autovacuum came by.
 pub async fn finish(
     store: &Store,
     account: AccountId,
@@ -406,7 +407,20 @@ pub async fn finish(
     );
     store.conn().execute(&stmt).await?;
     match store.engine() {
-        crate::Engine::Sqlite => store.conn().execute_raw("ANALYZE".to_owned()).await,
+        // The word indexes are merged into one segment each (a second at a million
+        // conversations). Left as the batches wrote them, the message index ended with a merge
+        // of large segments under way, which FTS5 carries on a step at a time inside the
+        // following writes: live `create_message` answered at half its rate until it was done.
+        crate::Engine::Sqlite => {
+            store
+                .conn()
+                .execute_raw(
+                    "INSERT INTO messages_fts (messages_fts) VALUES ('optimize'); \
+                     INSERT INTO contacts_fts (contacts_fts) VALUES ('optimize'); ANALYZE"
+                        .to_owned(),
+                )
+                .await
+        }
         crate::Engine::Postgres => {
             let mut sql = String::new();
             for t in [
