@@ -53,12 +53,15 @@ pub fn new_seed() -> String {
     hex::encode(bytes)
 }
 
+/// The letters and digits of generated strings, without look-alikes (0, 1, I, O, l), in byte
+/// order (so a time written in them sorts as the time, see [`time_ordered`]).
+const ALNUM: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
 /// A random alphanumeric string (pubsub tokens, identifiers, passwords).
 pub fn random_alnum(len: usize) -> String {
-    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::rng();
     (0..len)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .map(|_| ALNUM[rng.random_range(0..ALNUM.len())] as char)
         .collect()
 }
 
@@ -101,9 +104,6 @@ pub fn new_source_id() -> String {
     uuid::Uuid::from_bytes(bytes).to_string()
 }
 
-/// The alphabet of [`random_alnum`], in byte order.
-const ALNUM_SORTED: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
 /// For bulk-loaded rows only (`confab admin seed`): the formats of [`random_uuid`],
 /// [`new_source_id`] and [`random_alnum`], led by the row's creation time in milliseconds (as a
 /// UUIDv7 or a ULID is) and random after it.
@@ -143,11 +143,11 @@ pub mod time_ordered {
 
     /// `len` characters of [`super::random_alnum`]'s alphabet: the time in 8, then random ones.
     pub fn alnum(micros: i64, len: usize) -> String {
-        let base = super::ALNUM_SORTED.len() as u64;
+        let base = super::ALNUM.len() as u64;
         let mut t = millis(micros);
         let mut time = [0u8; 8];
         for c in time.iter_mut().rev() {
-            *c = super::ALNUM_SORTED[(t % base) as usize];
+            *c = super::ALNUM[(t % base) as usize];
             t /= base;
         }
         let mut out: String = time.iter().map(|&c| c as char).take(len).collect();
@@ -411,7 +411,7 @@ mod tests {
         assert!(uuid::Uuid::parse_str(&time_ordered::source_id(times[0])).is_ok());
         let token = time_ordered::alnum(times[0], 24);
         assert_eq!(token.len(), 24);
-        assert!(token.bytes().all(|c| ALNUM_SORTED.contains(&c)), "{token}");
+        assert!(token.bytes().all(|c| ALNUM.contains(&c)), "{token}");
         // At the same millisecond only the random part differs, and it does.
         assert_ne!(time_ordered::uuid(times[0]), time_ordered::uuid(times[0]));
         assert_ne!(

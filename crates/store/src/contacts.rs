@@ -309,7 +309,7 @@ pub async fn contacts_page(
         },
     )
     .limit(q.per_page)
-    .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
+    .offset(crate::db::page_offset(q.page, q.per_page));
     if q.search.is_some() || q.filter.is_some() {
         c.scanning().fetch_all(&stmt).await
     } else {

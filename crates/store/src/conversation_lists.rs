@@ -151,6 +151,16 @@ impl ConversationQuery<'_> {
             || self.unattended
             || self.filter.is_some()
     }
+
+    /// The caller's user id for "mine" (0, which no user has, without one).
+    fn me_id(&self) -> i64 {
+        self.me.map_or(0, |u| u.get())
+    }
+
+    /// The `OFFSET` of the page.
+    fn offset(&self) -> u64 {
+        crate::db::page_offset(self.page, self.per_page)
+    }
 }
 
 fn base(
@@ -246,7 +256,7 @@ fn narrow_by_assignee(stmt: &mut SelectStatement, q: &ConversationQuery<'_>) {
     let col = || Expr::col(("conversations", "assignee_id"));
     match q.assignee {
         AssigneeFilter::Me => {
-            stmt.and_where(col().eq(q.me.map(|u| u.get()).unwrap_or(0)));
+            stmt.and_where(col().eq(q.me_id()));
         }
         AssigneeFilter::Unassigned => {
             stmt.and_where(col().is_null());
@@ -289,7 +299,7 @@ pub async fn count_conversations(
     q: &ConversationQuery<'_>,
     now: Timestamp,
 ) -> Result<ConversationCounts, StoreError> {
-    let me = q.me.map(|u| u.get()).unwrap_or(0);
+    let me = q.me_id();
     let row: CountRow = if q.contact.is_none() && q.contact_inbox.is_none() && !q.may_scan() {
         c.fetch_one(&counters_statement(account, q, me)).await?
     } else {
@@ -322,6 +332,9 @@ fn matching_count_statement(
     stmt
 }
 
+/// The columns of a [`CountRow`], in the order [`add_counts`] selects them.
+const COUNT_COLUMNS: [&str; 3] = ["all_count", "unassigned_count", "mine_count"];
+
 /// The three counts over the rows `stmt` finds, as `all_count`, `unassigned_count` and
 /// `mine_count` (a [`CountRow`]): aggregates, or with `window`, the same counts beside each row.
 fn add_counts(stmt: &mut SelectStatement, me: i64, window: bool) {
@@ -329,15 +342,12 @@ fn add_counts(stmt: &mut SelectStatement, me: i64, window: bool) {
     // is a BIGINT on PostgreSQL too.
     let count_when = |cond: Expr| -> Expr { Func::count(Expr::case(cond, Expr::val(1i64))).into() };
     let assignee = || Expr::col(("conversations", "assignee_id"));
-    let counts: [(Expr, &str); 3] = [
-        (
-            Func::count(Expr::col(("conversations", "id"))).into(),
-            "all_count",
-        ),
-        (count_when(assignee().is_null()), "unassigned_count"),
-        (count_when(assignee().eq(me)), "mine_count"),
+    let counts: [Expr; 3] = [
+        Func::count(Expr::col(("conversations", "id"))).into(),
+        count_when(assignee().is_null()),
+        count_when(assignee().eq(me)),
     ];
-    for (count, alias) in counts {
+    for (count, alias) in counts.into_iter().zip(COUNT_COLUMNS) {
         if window {
             stmt.expr_window_as(count, WindowStatement::new(), alias);
         } else {
@@ -420,7 +430,7 @@ pub async fn page_and_counts(
         let page = list_conversations(c, account, q, now).await?;
         return Ok((page, counts));
     }
-    let me = q.me.map(|u| u.get()).unwrap_or(0);
+    let me = q.me_id();
     // The window runs over the matches' ids and sort keys only: SQLite keeps every row of a
     // window in memory until the last, and whole conversations (76k matches of a word at 1M)
     // took tens of megabytes per search. The page's 25 rows are then read by id.
@@ -428,12 +438,10 @@ pub async fn page_and_counts(
     matches.column(("conversations", "id"));
     add_counts(&mut matches, me, true);
     order_as_listed(&mut matches, q.sort);
-    matches
-        .limit(q.per_page)
-        .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
+    matches.limit(q.per_page).offset(q.offset());
     let mut stmt = Query::select();
     add_columns(&mut stmt);
-    for col in ["all_count", "unassigned_count", "mine_count"] {
+    for col in COUNT_COLUMNS {
         stmt.column(("page", col));
     }
     stmt.from_subquery(matches, "page").inner_join(
@@ -464,8 +472,7 @@ fn page_statement(
     if let Some(k) = &q.after {
         stmt.cond_where(after_condition(q.sort, k));
     }
-    stmt.limit(q.per_page)
-        .offset(q.page.saturating_sub(1).saturating_mul(q.per_page));
+    stmt.limit(q.per_page).offset(q.offset());
     stmt
 }
 

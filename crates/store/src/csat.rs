@@ -157,7 +157,7 @@ pub async fn list_responses(
     stmt.order_by(("csat_survey_responses", "created_at"), Order::Desc)
         .order_by(("csat_survey_responses", "id"), Order::Desc)
         .limit(per_page)
-        .offset(page.saturating_sub(1).saturating_mul(per_page));
+        .offset(crate::db::page_offset(page, per_page));
     c.fetch_all(&stmt).await
 }
 

@@ -326,6 +326,11 @@ impl Conn<'_> {
     }
 }
 
+/// The `OFFSET` of page `page` (counted from 1; 0 reads as 1) of `per_page` rows.
+pub(crate) fn page_offset(page: u64, per_page: u64) -> u64 {
+    page.saturating_sub(1).saturating_mul(per_page)
+}
+
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so the write lock is taken up
 /// front and a read-then-write never fails with `SQLITE_BUSY` halfway through; before that it
 /// waits its turn on the store's writer queue (see `Store::begin`).

@@ -414,7 +414,7 @@ pub async fn conversation_attachments(
         .and_where(Expr::col(("attachments", "conversation_id")).eq(conversation.get()))
         .order_by(("attachments", "id"), Order::Desc)
         .limit(per_page)
-        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .offset(crate::db::page_offset(page, per_page))
         .to_owned();
     Ok((c.fetch_all(&stmt).await?, total))
 }

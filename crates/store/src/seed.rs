@@ -319,8 +319,7 @@ fn messages_then_their_words<'r>(
     };
     {
         let _off = TriggersOff::new(c)?;
-        let columns = MESSAGES.matches(',').count() + 1;
-        bind_rows(c, MESSAGES, columns, rows, values)?;
+        bind_rows(c, MESSAGES, rows, values)?;
     }
     // FTS5 writes the words it gathered out as a new segment whenever they pass its `hashsize`;
     // for this statement it keeps the whole batch's (tens of megabytes) and writes them once.
@@ -515,15 +514,10 @@ async fn write_rows<'r, T>(
     rows: &'r [T],
     values: impl Fn(&'r T, &mut Vec<Lit<'r>>),
 ) -> Result<(), StoreError> {
-    let Some(first) = rows.first() else {
-        return Ok(());
-    };
-    let mut row = Vec::new();
-    values(first, &mut row);
-    let columns = row.len();
     if let Some(c) = conn.sqlite_transaction() {
-        return bind_rows(c, target, columns, rows, values);
+        return bind_rows(c, target, rows, values);
     }
+    let mut row = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = String::with_capacity(chunk.len() * 160 + target.len() + 32);
         sql.push_str("INSERT INTO ");
@@ -556,17 +550,21 @@ const SQLITE_MAX_PARAMETERS: usize = 32_766;
 fn bind_rows<'r, T>(
     c: &rusqlite::Connection,
     target: &str,
-    columns: usize,
     rows: &'r [T],
     values: impl Fn(&'r T, &mut Vec<Lit<'r>>),
 ) -> Result<(), StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let mut row = Vec::new();
+    values(first, &mut row);
+    let columns = row.len();
     let per_statement = ROWS_PER_STATEMENT.min(SQLITE_MAX_PARAMETERS / columns);
     let sql = |n: usize| {
-        let row = format!("({})", vec!["?"; columns].join(","));
-        format!("INSERT INTO {target} VALUES {}", vec![row; n].join(","))
+        let one = format!("({})", vec!["?"; columns].join(","));
+        format!("INSERT INTO {target} VALUES {}", vec![one; n].join(","))
     };
     let mut full = None;
-    let mut row = Vec::with_capacity(columns);
     for chunk in rows.chunks(per_statement) {
         let mut tail;
         let stmt = if chunk.len() == per_statement {
