@@ -97,6 +97,16 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections.unwrap_or(16))
                 .acquire_timeout(Duration::from_secs(10))
+                // Confab's statements are short, but the planner prices a search or a count over
+                // millions of rows above `jit_above_cost`, and compiling it then took more than
+                // half of its time (0.7 of 1.2 s for a search at a million conversations). A
+                // session setting, not a startup option, which connection poolers may refuse.
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::Executor::execute(conn, "SET jit = off").await?;
+                        Ok(())
+                    })
+                })
                 .connect_with(co)
                 .await
                 .map_err(|e| {
