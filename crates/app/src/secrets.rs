@@ -130,10 +130,9 @@ pub mod time_ordered {
 
     /// A version-7 UUID.
     pub fn uuid(micros: i64) -> String {
-        let mut bytes = time_led_bytes(micros);
-        bytes[6] = 0x70 | (bytes[6] & 0x0f);
-        bytes[8] = 0x80 | (bytes[8] & 0x3f);
-        uuid::Uuid::from_bytes(bytes).to_string()
+        uuid::Builder::from_unix_timestamp_millis(millis(micros), &rand::rng().random())
+            .into_uuid()
+            .to_string()
     }
 
     /// A source id: 48 bits of time, then 80 random bits, written as a UUID.

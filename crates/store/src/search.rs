@@ -69,11 +69,12 @@ fn has_words(engine: Engine, index: &WordIndex, q: &str) -> Expr {
     }
 }
 
-/// The messages search reads, and the only ones the word index holds (migration 0014): incoming
-/// and outgoing, not private. (So never `'rebuild'` the SQLite index: it would take every
-/// message, and deleting one it should not hold would then leave its words behind.) Written out, not bound, so PostgreSQL's planner can prove its
+/// The messages search reads, and the only ones the word index holds (migration 0014; the seed
+/// indexes its batches under it too): incoming and outgoing, not private. (So never `'rebuild'`
+/// the SQLite index: it would take every message, and deleting one it should not hold would then
+/// leave its words behind.) Written out, not bound, so PostgreSQL's planner can prove its
 /// partial index applies.
-const SEARCHABLE: &str =
+pub(crate) const SEARCHABLE: &str =
     "(\"messages\".\"message_type\" IN (0, 1) AND NOT \"messages\".\"private\")";
 
 /// The condition "this message is searchable (incoming or outgoing, not a private note) and its

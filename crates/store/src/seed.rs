@@ -338,8 +338,11 @@ fn messages_then_their_words<'r>(
     };
     set_hashsize(BATCH_WORDS_BYTES)?;
     c.execute(
-        "INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages \
-         WHERE id BETWEEN ?1 AND ?2 AND message_type IN (0, 1) AND NOT private",
+        &format!(
+            "INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages \
+             WHERE id BETWEEN ?1 AND ?2 AND {}",
+            crate::search::SEARCHABLE
+        ),
         [first, last],
     )?;
     set_hashsize(hashsize.unwrap_or(FTS5_DEFAULT_HASHSIZE))?;
