@@ -6,7 +6,7 @@ use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::Value;
 
 use crate::db::json;
-use crate::{Conn, StoreError};
+use crate::{Conn, Engine, StoreError};
 
 /// A recorded event.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, confab_domain::db::SqliteRow)]
@@ -114,25 +114,47 @@ pub async fn list_after(
     c.fetch_all(&stmt).await
 }
 
-/// Events not yet dispatched, oldest first (index-bound: a partial index holds only these).
+/// Events not yet dispatched, oldest first.
+///
+/// SQLite: the events after the outbox's cursor, a range of the primary key. One writer takes
+/// each event's id inside the transaction that commits it, so events become visible in id order
+/// and none can appear behind the cursor. PostgreSQL: the events without a dispatch mark (a
+/// partial index holds only these); a sequence hands out ids before commit, so a lower id can
+/// commit after a higher one was dispatched, and a cursor would skip it.
 pub async fn undispatched(c: &mut Conn<'_>, limit: u64) -> Result<Vec<EventRow>, StoreError> {
-    let stmt = select_events()
-        .and_where(Expr::col("dispatched_at").is_null())
-        .order_by("id", Order::Asc)
-        .limit(limit)
-        .to_owned();
+    let mut stmt = select_events();
+    match c.engine() {
+        Engine::Sqlite => stmt.and_where(Expr::col("id").gt(Expr::cust(
+            "(SELECT last_event_id FROM outbox_cursor WHERE id = 1)",
+        ))),
+        Engine::Postgres => stmt.and_where(Expr::col("dispatched_at").is_null()),
+    };
+    stmt.order_by("id", Order::Asc).limit(limit);
     c.fetch_all(&stmt).await
 }
 
-/// Marks events dispatched; returns the ids this call marked (another dispatcher may have
-/// marked some first: on PostgreSQL the second waits for the first to commit, then marks none).
+/// Marks a batch of [`undispatched`] events dispatched; returns the ids this call marked
+/// (another dispatcher may have marked some first: on PostgreSQL the second waits for the
+/// first to commit, then marks none). On SQLite the cursor moves past the whole batch, or not
+/// at all when another dispatcher already moved it past the batch's first event (its next
+/// batch then starts after what that one dispatched).
 pub async fn mark_dispatched(
     c: &mut Conn<'_>,
     ids: &[i64],
     now: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
-    if ids.is_empty() {
+    let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) else {
         return Ok(Vec::new());
+    };
+    if c.engine() == Engine::Sqlite {
+        let stmt = Query::update()
+            .table("outbox_cursor")
+            .value("last_event_id", last)
+            .and_where(Expr::col("id").eq(1))
+            .and_where(Expr::col("last_event_id").lt(first))
+            .to_owned();
+        let moved = c.execute(&stmt).await? == 1;
+        return Ok(if moved { ids.to_vec() } else { Vec::new() });
     }
     #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
     struct Marked {

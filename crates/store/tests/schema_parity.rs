@@ -51,6 +51,9 @@ async fn the_migrated_sqlite_schema_has_the_expected_tables_and_unique_indexes()
     assert!(!shape.columns["contacts"]["account_id"]);
 }
 
+/// The table only SQLite's migrations create.
+const SQLITE_ONLY: &str = "outbox_cursor";
+
 /// Runs when `CONFAB_TEST_DATABASE_URL` names a PostgreSQL server; compares it with SQLite.
 #[tokio::test]
 async fn postgres_and_sqlite_migrations_produce_the_same_tables_columns_and_unique_indexes() {
@@ -64,7 +67,11 @@ async fn postgres_and_sqlite_migrations_produce_the_same_tables_columns_and_uniq
     let lite = TestDb::sqlite().await.unwrap();
     lite.store.migrate().await.unwrap();
     let a = schema::shape(&mut pg.store.conn()).await.unwrap();
-    let b = schema::shape(&mut lite.store.conn()).await.unwrap();
+    let mut b = schema::shape(&mut lite.store.conn()).await.unwrap();
+    // SQLite's outbox keeps one cursor where PostgreSQL marks each event (migration 0015 says
+    // why); it is the one table of one engine only.
+    assert!(!a.columns.contains_key(SQLITE_ONLY));
+    assert!(b.columns.remove(SQLITE_ONLY).is_some());
     assert_eq!(a.columns, b.columns);
     assert_eq!(a.unique_indexes, b.unique_indexes);
 }
