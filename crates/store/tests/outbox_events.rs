@@ -1,9 +1,5 @@
 //! The outbox's events: which are still to dispatch, and marking a batch dispatched.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "helper code of tests fails loudly"
-)]
+#![expect(clippy::unwrap_used, reason = "helper code of tests fails loudly")]
 
 use confab_domain::{AccountId, Timestamp};
 use confab_store::events;
