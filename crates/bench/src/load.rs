@@ -88,7 +88,7 @@ pub async fn run(spec: &LoadSpec, workload: Workload) -> anyhow::Result<LoadResu
     // Each run draws its own choices. With one fixed seed, every run on a database replayed the
     // same conversations, whose index entries the run before had left in a few recently written
     // pages: at 1M the later runs of `toggle_status` read a p99 of 8 ms where a first run, or a
-    // run on fresh choices, reads 45-65 ms.
+    // run on fresh choices, reads 37-65 ms.
     let nonce: u64 = rand::random();
     let mut tasks = Vec::with_capacity(spec.connections);
     for worker in 0..spec.connections {
