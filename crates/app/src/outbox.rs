@@ -4,9 +4,10 @@
 //! reads the undispatched ones (oldest first), finds their receivers (account webhooks that
 //! subscribed, and the API inbox's `webhook_url` for the inbox's conversation events), renders
 //! each body once, and writes one delivery per receiver and event in one transaction with the
-//! events' dispatch mark (on SQLite, the outbox's cursor moving past them). A delivery's body never changes, so every attempt is signed over the
-//! same bytes, and `(event, receiver)` is unique, so dispatching twice (two nodes, a crash
-//! between the two writes) writes each delivery once. The sender claims due deliveries, posts
+//! events' dispatch mark (on SQLite, the outbox's cursor moving past them). A delivery's body
+//! never changes, so every attempt is signed over the same bytes, and `(event, receiver)` is
+//! unique, so dispatching twice (two nodes, a crash between the two writes) writes each
+//! delivery once. The sender claims due deliveries, posts
 //! them signed, and records every attempt; failures retry with backoff and jitter until
 //! `MAX_ATTEMPTS`, then the delivery is dead (kept, and replayable). Nothing is lost across a
 //! restart: whatever was committed is either an undispatched event or a pending delivery.

@@ -22,16 +22,16 @@ fn path(r: &SeedReport, rest: &str) -> String {
     format!("/api/v1/accounts/{}/{rest}", r.account_id)
 }
 
+/// `GET` of an account path as the seeded administrator; the body of its 200 answer.
+async fn admin_get(t: &TestApp, r: &SeedReport, rest: &str) -> serde_json::Value {
+    let got = t.get(&path(r, rest), &r.admin_token).await;
+    assert_eq!(got.status, 200, "{rest}: {:?}", got.body);
+    got.body
+}
+
 /// The conversations whose messages hold `q`, as the administrator sees them.
 async fn search(t: &TestApp, r: &SeedReport, q: &str) -> serde_json::Value {
-    let found = t
-        .get(
-            &path(r, &format!("conversations/search?q={q}")),
-            &r.admin_token,
-        )
-        .await;
-    assert_eq!(found.status, 200, "{:?}", found.body);
-    found.body
+    admin_get(t, r, &format!("conversations/search?q={q}")).await
 }
 
 #[tokio::test]
@@ -159,13 +159,7 @@ async fn seeded_timed_snoozes_wake_up_like_live_ones() {
 async fn counts_agree(t: &TestApp, r: &SeedReport, inbox: Option<i64>) {
     for status in ["open", "resolved", "pending", "snoozed"] {
         let narrow = inbox.map(|i| format!("&inbox_id={i}")).unwrap_or_default();
-        let meta = t
-            .get(
-                &path(r, &format!("conversations/meta?status={status}{narrow}")),
-                &r.admin_token,
-            )
-            .await;
-        assert_eq!(meta.status, 200, "{:?}", meta.body);
+        let meta = admin_get(t, r, &format!("conversations/meta?status={status}{narrow}")).await;
         let mut conditions = vec![
             json!({ "attribute_key": "status", "filter_operator": "equal_to", "values": [status], "query_operator": "and" }),
         ];
@@ -184,9 +178,9 @@ async fn counts_agree(t: &TestApp, r: &SeedReport, inbox: Option<i64>) {
         assert_eq!(counted.status, 200, "{:?}", counted.body);
         for key in ["all_count", "unassigned_count", "mine_count"] {
             assert_eq!(
-                meta.body["meta"][key], counted.body["meta"][key],
+                meta["meta"][key], counted.body["meta"][key],
                 "{status} {key} (inbox {inbox:?}): counters {} vs rows {}",
-                meta.body["meta"], counted.body["meta"]
+                meta["meta"], counted.body["meta"]
             );
         }
     }
