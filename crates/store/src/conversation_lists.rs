@@ -13,6 +13,9 @@ use sea_query::{
 use crate::conversations::add_columns;
 use crate::{Conn, StoreError, filter_sql, search};
 
+#[cfg(test)]
+mod plans;
+
 /// What to list. Counts (`mine`, `unassigned`, `all`) ignore `assignee`; the page applies it.
 #[derive(Debug, Clone, Default)]
 pub struct ConversationQuery<'a> {
