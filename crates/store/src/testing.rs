@@ -42,6 +42,27 @@ impl TestDb {
         })
     }
 
+    /// A fresh SQLite database as an older release left it: only the migrations numbered
+    /// below `version` (e.g. `"0016"`) applied. [`Store::migrate`] then upgrades it.
+    pub async fn sqlite_before(version: &str) -> Result<Self, StoreError> {
+        let db = Self::sqlite().await?;
+        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/sqlite");
+        let io = |e: std::io::Error| StoreError::Config(format!("older migrations: {e}"));
+        let before = tempfile::tempdir().map_err(io)?;
+        for entry in std::fs::read_dir(&all).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.as_str() < version {
+                std::fs::copy(entry.path(), before.path().join(&name)).map_err(io)?;
+            }
+        }
+        let migrator = sqlx::migrate::Migrator::new(before.path()).await?;
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await?;
+        migrator.run(&mut conn).await?;
+        sqlx::Connection::close(conn).await?;
+        Ok(db)
+    }
+
     async fn postgres(admin_url: &str) -> Result<Self, StoreError> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

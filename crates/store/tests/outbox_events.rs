@@ -83,20 +83,9 @@ async fn a_dispatcher_that_read_a_batch_another_already_dispatched_marks_nothing
 /// before the first of them, and no dispatched event is read again.
 #[tokio::test]
 async fn events_undispatched_before_the_upgrade_to_sqlite_outbox_cursor_are_still_dispatched() {
-    let db = TestDb::sqlite().await.unwrap();
     // The schema as it was before the cursor: every migration before 0015.
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/sqlite");
-    let before = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&all).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.as_str() < "0015" {
-            std::fs::copy(entry.path(), before.path().join(&name)).unwrap();
-        }
-    }
+    let db = TestDb::sqlite_before("0015").await.unwrap();
     let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-    let migrator = sqlx::migrate::Migrator::new(before.path()).await.unwrap();
-    migrator.run(&mut conn).await.unwrap();
     for (name, dispatched) in [("old", true), ("also old", true), ("waiting", false)] {
         sqlx::query(
             "INSERT INTO events (account_id, name, data, created_at, dispatched_at) \
