@@ -1,5 +1,6 @@
-//! The query plans SQLite chooses for the lists an agent keeps open, on a database without
-//! statistics (a new install, before `PRAGMA optimize` has anything to say).
+//! The query plans SQLite chooses for the lists an agent keeps open: on a new install, which
+//! has no statistics (the server never runs `ANALYZE` on its own; the seed does), and after an
+//! upgrade of a database that has them. SQLite only, on either pass of the suite.
 
 use confab_domain::conversation::{AssigneeFilter, ConversationStatus, StatusFilter};
 use confab_domain::{AccountId, Timestamp, UserId};
