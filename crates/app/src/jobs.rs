@@ -54,6 +54,7 @@ impl App {
             crate::automation::AUTOMATION_JOB => self.run_automation_job(&job).await,
             crate::automation::AUTOMATION_EMAIL_JOB => self.automation_email_job(&job).await,
             crate::automation::AUTOMATION_WEBHOOK_JOB => self.automation_webhook_job(&job).await,
+            crate::retention::RETENTION_JOB => self.retention_job(&job).await,
             other => {
                 tracing::warn!(
                     kind = other,

@@ -37,6 +37,7 @@ pub mod platform;
 pub mod presentation;
 pub mod profile;
 pub mod public;
+mod retention;
 pub mod secrets;
 pub mod seed;
 mod status;
@@ -72,6 +73,9 @@ pub struct AppConfig {
     pub webhook_allow_private: bool,
     /// The longest one webhook attempt may take, connecting included (`WEBHOOK_TIMEOUT`).
     pub webhook_timeout: std::time::Duration,
+    /// Days the outbox's events and the webhook deliveries' log are kept
+    /// (`CONFAB_RETENTION_DAYS`); 0 keeps them for ever.
+    pub retention_days: u32,
 }
 
 impl Default for AppConfig {
@@ -83,6 +87,7 @@ impl Default for AppConfig {
             max_upload_bytes: 40 * 1024 * 1024,
             webhook_allow_private: false,
             webhook_timeout: std::time::Duration::from_secs(5),
+            retention_days: 30,
         }
     }
 }

@@ -104,6 +104,11 @@ pub struct GlobalOpts {
     #[arg(long, env = "WEBHOOK_TIMEOUT", value_name = "SECONDS", default_value = "5", value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
     pub webhook_timeout: u64,
 
+    /// Days the outbox's events and the webhook deliveries' log (with their attempts) are kept;
+    /// older ones are deleted in the background. 0 keeps them for ever.
+    #[arg(long, env = "CONFAB_RETENTION_DAYS", value_name = "DAYS", default_value = "30", value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
+    pub retention_days: u32,
+
     #[command(flatten)]
     pub mail: MailOpts,
 }

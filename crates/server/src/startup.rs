@@ -135,6 +135,7 @@ pub fn app_config(opts: &GlobalOpts, frontend_url: Option<String>, bind: &str) -
         max_upload_bytes: opts.maximum_file_upload_size.saturating_mul(1024 * 1024),
         webhook_allow_private: opts.webhook_allow_private,
         webhook_timeout: std::time::Duration::from_secs(opts.webhook_timeout),
+        retention_days: opts.retention_days,
     }
 }
 
@@ -188,12 +189,13 @@ impl Server {
     }
 
     /// Serves until `shutdown` is cancelled, then stops accepting and finishes in-flight
-    /// requests. Beside the HTTP server run the job runner (snooze wake-ups, emails), the
-    /// outbox (webhook deliveries), the live feed (events to `/cable` sockets) and, on
-    /// PostgreSQL, the listener for other nodes' credential changes; they stop
-    /// with it, and whatever the first two had not done waits in the database for the next
-    /// start.
+    /// requests. Beside the HTTP server run the job runner (snooze wake-ups, emails, the
+    /// retention job, scheduled here), the outbox (webhook deliveries), the live feed (events
+    /// to `/cable` sockets) and, on PostgreSQL, the listener for other nodes' credential
+    /// changes; they stop with it, and whatever the first two had not done waits in the
+    /// database for the next start.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        self.app.schedule_retention().await?;
         let service = confab_http::service(self.app.clone());
         let mut background = tokio::task::JoinSet::new();
         let (app, stop) = (self.app.clone(), shutdown.clone());

@@ -27,6 +27,7 @@ mod membership;
 pub mod messages;
 pub mod platform;
 pub mod presence;
+pub mod retention;
 pub mod schema;
 pub mod search;
 pub mod seed;

@@ -67,6 +67,9 @@ impl TestApp {
             data_dir: data_dir.path().to_path_buf(),
             // Webhook receivers in tests listen on loopback.
             webhook_allow_private: true,
+            // Off, so the hourly retention job does not run among the jobs a test counts when
+            // it moves the clock; the retention tests turn it on.
+            retention_days: 0,
             ..AppConfig::default()
         };
         configure(&mut config);

@@ -26,6 +26,7 @@ mod lifecycle;
 mod messages;
 mod platform;
 mod public;
+mod retention;
 mod search;
 mod search_and_filter;
 mod seed;

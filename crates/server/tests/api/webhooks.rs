@@ -11,7 +11,12 @@ use crate::helpers::{Tenant, TestApp, acc};
 use crate::webhook_sink::{WebhookSink, signature_is_valid};
 
 /// Creates a webhook; returns (id, secret).
-async fn webhook(app: &TestApp, t: &Tenant, url: &str, events: &[&str]) -> (i64, String) {
+pub(crate) async fn webhook(
+    app: &TestApp,
+    t: &Tenant,
+    url: &str,
+    events: &[&str],
+) -> (i64, String) {
     let r = app
         .post(
             &acc(t, "/webhooks"),
