@@ -6,7 +6,8 @@
 //! while a batch finds something to delete, the next run is due at once, and otherwise in an
 //! hour.
 
-use confab_store::{jobs, retention};
+use confab_domain::Timestamp;
+use confab_store::{Conn, jobs, retention};
 use serde_json::json;
 
 use crate::App;
@@ -19,6 +20,12 @@ const BATCH: u64 = 1000;
 const EVERY_SECS: i64 = 3600;
 const DAY_SECS: i64 = 86_400;
 
+/// Moves the deployment's one retention job to `at`.
+async fn schedule_at(c: &mut Conn<'_>, at: Timestamp, now: Timestamp) -> AppResult<()> {
+    jobs::schedule(c, RETENTION_JOB, Some(RETENTION_JOB), &json!({}), at, now).await?;
+    Ok(())
+}
+
 impl App {
     /// Schedules the retention job to run now, or, with retention off (0 days), removes it.
     /// Called when the server starts.
@@ -29,15 +36,7 @@ impl App {
         if self.config().retention_days == 0 {
             jobs::cancel(&mut c, RETENTION_JOB).await?;
         } else {
-            jobs::schedule(
-                &mut c,
-                RETENTION_JOB,
-                Some(RETENTION_JOB),
-                &json!({}),
-                now,
-                now,
-            )
-            .await?;
+            schedule_at(&mut c, now, now).await?;
         }
         tx.commit().await?;
         self.jobs_changed();
@@ -61,15 +60,7 @@ impl App {
         } else {
             now.plus_seconds(EVERY_SECS)
         };
-        jobs::schedule(
-            &mut c,
-            RETENTION_JOB,
-            Some(RETENTION_JOB),
-            &json!({}),
-            next,
-            now,
-        )
-        .await?;
+        schedule_at(&mut c, next, now).await?;
         tx.commit().await?;
         if events + deliveries > 0 {
             tracing::debug!(events, deliveries, "retention: deleted old rows");
