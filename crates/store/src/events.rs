@@ -114,6 +114,18 @@ pub async fn list_after(
     c.fetch_all(&stmt).await
 }
 
+/// How far SQLite's outbox has dispatched: every event up to this id (migration 0015).
+const OUTBOX_CURSOR: &str = "(SELECT last_event_id FROM outbox_cursor WHERE id = 1)";
+
+/// "The outbox has dispatched this event", on the columns of `table` (`events` or an alias of
+/// it): at or behind the cursor on SQLite, marked on PostgreSQL (see [`undispatched`]).
+pub(crate) fn dispatched(engine: Engine, table: &'static str) -> Expr {
+    match engine {
+        Engine::Sqlite => Expr::col((table, "id")).lte(Expr::cust(OUTBOX_CURSOR)),
+        Engine::Postgres => Expr::col((table, "dispatched_at")).is_not_null(),
+    }
+}
+
 /// Events not yet dispatched, oldest first.
 ///
 /// SQLite: the events after the outbox's cursor, a range of the primary key. One writer takes
@@ -123,10 +135,10 @@ pub async fn list_after(
 /// commit after a higher one was dispatched, and a cursor would skip it.
 pub async fn undispatched(c: &mut Conn<'_>, limit: u64) -> Result<Vec<EventRow>, StoreError> {
     let mut stmt = select_events();
+    // Written as its own condition, not as `NOT` of [`dispatched`], so each planner sees the
+    // primary-key range (SQLite) or the partial index's predicate (PostgreSQL) verbatim.
     match c.engine() {
-        Engine::Sqlite => stmt.and_where(Expr::col("id").gt(Expr::cust(
-            "(SELECT last_event_id FROM outbox_cursor WHERE id = 1)",
-        ))),
+        Engine::Sqlite => stmt.and_where(Expr::col("id").gt(Expr::cust(OUTBOX_CURSOR))),
         Engine::Postgres => stmt.and_where(Expr::col("dispatched_at").is_null()),
     };
     stmt.order_by("id", Order::Asc).limit(limit);

@@ -259,8 +259,10 @@ impl Store {
 /// A migration that replaces an index drops its statistics with it, and SQLite then prices the
 /// new index by defaults beside its neighbours' measured figures: after 0016 it took the new
 /// assignee index for the default list and sorted every open conversation. So each index
-/// without statistics on an analysed table is analysed (only that index is read). A database
-/// never analysed keeps none, and plans by defaults throughout, as before.
+/// without statistics on a table analysed with rows is analysed (only that index is read).
+/// A table that was empty when analysed has rows for its partial indexes only ("0 0"), and is
+/// left alone: analysing its other indexes would write nothing and run again at every start.
+/// A database never analysed keeps none, and plans by defaults throughout, as before.
 async fn complete_sqlite_statistics(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
     let (analysed,): (bool,) =
         sqlx::query_as("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1')")
@@ -272,7 +274,7 @@ async fn complete_sqlite_statistics(conn: &mut sqlx::SqliteConnection) -> Result
     let unmeasured: Vec<(String,)> = sqlx::query_as(
         "SELECT m.name FROM sqlite_master m \
          WHERE m.type = 'index' \
-           AND m.tbl_name IN (SELECT tbl FROM sqlite_stat1) \
+           AND m.tbl_name IN (SELECT tbl FROM sqlite_stat1 WHERE CAST(stat AS INTEGER) > 0) \
            AND m.name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)",
     )
     .fetch_all(&mut *conn)

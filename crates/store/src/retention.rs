@@ -8,9 +8,9 @@
 //! oldest rows are too new or not done yet.
 
 use confab_domain::Timestamp;
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{DeleteStatement, Expr, ExprTrait, Order, Query};
 
-use crate::{Conn, Engine, StoreError};
+use crate::{Conn, StoreError, events};
 
 /// Deletes, among the `batch` oldest events, those created before `cutoff` that the outbox has
 /// dispatched. Returns how many were deleted.
@@ -19,27 +19,10 @@ pub async fn prune_events(
     cutoff: Timestamp,
     batch: u64,
 ) -> Result<u64, StoreError> {
-    let oldest = Query::select()
-        .columns(["id", "created_at", "dispatched_at"])
-        .from("events")
-        .order_by("id", Order::Asc)
-        .limit(batch)
-        .to_owned();
-    let mut done = Query::select();
-    done.column(("oldest", "id"))
-        .from_subquery(oldest, "oldest")
-        .and_where(Expr::col(("oldest", "created_at")).lt(cutoff.as_micros()));
-    match c.engine() {
-        // SQLite's outbox keeps a cursor (migration 0015), PostgreSQL's a mark per event.
-        Engine::Sqlite => done.and_where(Expr::col(("oldest", "id")).lte(Expr::cust(
-            "(SELECT last_event_id FROM outbox_cursor WHERE id = 1)",
-        ))),
-        Engine::Postgres => done.and_where(Expr::col(("oldest", "dispatched_at")).is_not_null()),
-    };
-    let stmt = Query::delete()
-        .from_table("events")
-        .and_where(Expr::col("id").in_subquery(done))
-        .to_owned();
+    let done = Expr::col(("oldest", "created_at"))
+        .lt(cutoff.as_micros())
+        .and(events::dispatched(c.engine(), "oldest"));
+    let stmt = delete_among_oldest("events", &["created_at", "dispatched_at"], batch, done);
     c.execute(&stmt).await
 }
 
@@ -50,21 +33,34 @@ pub async fn prune_deliveries(
     cutoff: Timestamp,
     batch: u64,
 ) -> Result<u64, StoreError> {
+    // Set when a delivery is delivered or dead, and cleared while it is pending.
+    let done = Expr::col(("oldest", "finished_at")).lt(cutoff.as_micros());
+    let stmt = delete_among_oldest("webhook_deliveries", &["finished_at"], batch, done);
+    c.execute(&stmt).await
+}
+
+/// `DELETE FROM table` the rows, among its `batch` first by id, for which `done` holds; `done`
+/// reads `columns` (and `id`) of the alias `oldest`.
+fn delete_among_oldest(
+    table: &'static str,
+    columns: &[&'static str],
+    batch: u64,
+    done: Expr,
+) -> DeleteStatement {
     let oldest = Query::select()
-        .columns(["id", "finished_at"])
-        .from("webhook_deliveries")
+        .column("id")
+        .columns(columns.iter().copied())
+        .from(table)
         .order_by("id", Order::Asc)
         .limit(batch)
         .to_owned();
-    let done = Query::select()
+    let ids = Query::select()
         .column(("oldest", "id"))
         .from_subquery(oldest, "oldest")
-        // Set when a delivery is delivered or dead, and cleared while it is pending.
-        .and_where(Expr::col(("oldest", "finished_at")).lt(cutoff.as_micros()))
+        .and_where(done)
         .to_owned();
-    let stmt = Query::delete()
-        .from_table("webhook_deliveries")
-        .and_where(Expr::col("id").in_subquery(done))
-        .to_owned();
-    c.execute(&stmt).await
+    Query::delete()
+        .from_table(table)
+        .and_where(Expr::col("id").in_subquery(ids))
+        .to_owned()
 }

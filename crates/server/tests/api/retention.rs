@@ -54,18 +54,23 @@ async fn receivers(app: &TestApp, sink: &WebhookSink) -> (Tenant, i64, i64, i64)
     (t, good, bad, c["id"].as_i64().unwrap())
 }
 
+/// Posts a message in conversation `id` and runs the outbox, so its deliveries are written and
+/// tried.
+async fn send(app: &TestApp, t: &Tenant, id: i64, text: &str) {
+    post_message(app, t, id, json!({ "content": text })).await;
+    app.app.run_outbox().await.unwrap();
+}
+
 #[tokio::test]
 async fn old_events_and_finished_deliveries_are_deleted_and_pending_or_recent_ones_kept() {
     let app = TestApp::spawn_with(|c| c.retention_days = 30).await;
     let sink = WebhookSink::start().await;
     let (t, good, bad, id) = receivers(&app, &sink).await;
-    post_message(&app, &t, id, json!({ "content": "in March" })).await;
-    app.app.run_outbox().await.unwrap();
+    send(&app, &t, id, "in March").await;
 
     app.clock.advance_seconds(31 * DAY);
     let month_later = app.clock.now().unix_seconds();
-    post_message(&app, &t, id, json!({ "content": "in April" })).await;
-    app.app.run_outbox().await.unwrap();
+    send(&app, &t, id, "in April").await;
     assert_eq!(log_states(&app, &t, good).await, ["delivered", "delivered"]);
     assert_eq!(log_states(&app, &t, bad).await, ["pending", "pending"]);
     let (old, recent) = events_around(&app, month_later).await;
@@ -93,8 +98,7 @@ async fn with_retention_off_nothing_is_deleted() {
     let app = TestApp::spawn_with(|c| c.retention_days = 0).await;
     let sink = WebhookSink::start().await;
     let (t, good, _, id) = receivers(&app, &sink).await;
-    post_message(&app, &t, id, json!({ "content": "long ago" })).await;
-    app.app.run_outbox().await.unwrap();
+    send(&app, &t, id, "long ago").await;
 
     app.clock.advance_seconds(400 * DAY);
     app.app.schedule_retention().await.unwrap();

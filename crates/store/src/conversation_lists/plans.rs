@@ -7,8 +7,8 @@ use confab_domain::{AccountId, Timestamp, UserId};
 use sea_query::SqliteQueryBuilder;
 
 use super::{ConversationQuery, page_statement};
+use crate::Conn;
 use crate::testing::TestDb;
-use crate::{Conn, StoreError};
 
 /// One step of SQLite's `EXPLAIN QUERY PLAN`.
 #[derive(sqlx::FromRow, confab_domain::db::SqliteRow)]
@@ -24,8 +24,7 @@ fn plan_of(conn: &Conn<'_>, sql: &str, values: &sea_query::Values) -> Vec<String
     };
     let explain = format!("EXPLAIN QUERY PLAN {sql}");
     db.read(|c| crate::sqlite::fetch_all::<PlanStep>(c, &explain, values))
-        .map_err(|e: StoreError| e.to_string())
-        .unwrap_or_else(|e| unreachable!("EXPLAIN failed: {e}"))
+        .unwrap()
         .into_iter()
         .map(|step| step.detail)
         .collect()
@@ -46,6 +45,20 @@ fn open_page_plan(conn: &Conn<'_>, assignee: AssigneeFilter) -> Vec<String> {
     plan_of(conn, &sql, &values)
 }
 
+/// Asserts that `plan` reads the page through `index`, in its order: a sort step would order
+/// every matching conversation before the page is cut.
+fn assert_read_in_order_from(plan: &[String], index: &str, context: &str) {
+    assert!(
+        plan.iter()
+            .any(|step| step.contains(&format!("USING INDEX {index}"))),
+        "{context}: {plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+        "{context}: {plan:?}"
+    );
+}
+
 #[tokio::test]
 async fn mine_and_unassigned_pages_are_read_in_order_from_the_assignee_index() {
     let db = TestDb::sqlite().await.unwrap();
@@ -53,15 +66,10 @@ async fn mine_and_unassigned_pages_are_read_in_order_from_the_assignee_index() {
     let conn = db.store.conn();
     for assignee in [AssigneeFilter::Me, AssigneeFilter::Unassigned] {
         let plan = open_page_plan(&conn, assignee);
-        assert!(
-            plan.iter()
-                .any(|step| step.contains("USING INDEX conversations_assignee_idx")),
-            "{assignee:?}: {plan:?}"
-        );
-        // A sort step would order every conversation of the agent before the page is cut.
-        assert!(
-            !plan.iter().any(|step| step.contains("TEMP B-TREE")),
-            "{assignee:?}: {plan:?}"
+        assert_read_in_order_from(
+            &plan,
+            "conversations_assignee_idx",
+            &format!("{assignee:?}"),
         );
     }
 }
@@ -116,13 +124,5 @@ async fn the_default_list_is_read_in_order_after_the_index_upgrade_of_an_analyze
     sqlx::Connection::close(conn).await.unwrap();
     db.store.migrate().await.unwrap();
     let plan = open_page_plan(&db.store.conn(), AssigneeFilter::All);
-    assert!(
-        plan.iter()
-            .any(|step| step.contains("USING INDEX conversations_list_idx")),
-        "{plan:?}"
-    );
-    assert!(
-        !plan.iter().any(|step| step.contains("TEMP B-TREE")),
-        "{plan:?}"
-    );
+    assert_read_in_order_from(&plan, "conversations_list_idx", "open, every assignee");
 }
