@@ -106,3 +106,36 @@ async fn with_retention_off_nothing_is_deleted() {
     assert_eq!(log_states(&app, &t, good).await, ["delivered"]);
     assert!(events_around(&app, app.clock.now().unix_seconds()).await.0 > 0);
 }
+
+#[tokio::test]
+async fn a_backlog_larger_than_one_run_is_deleted_at_once_in_bounded_runs() {
+    let app = TestApp::spawn_with(|c| c.retention_days = 30).await;
+    let t = app.tenant("Acme").await;
+    let long_ago =
+        confab_domain::Timestamp::from_unix_seconds(app.clock.now().unix_seconds() - 40 * DAY);
+    // A deployment that kept everything until now: more old events than one run takes.
+    let mut tx = app.db.store.begin().await.unwrap();
+    for _ in 0..2_500 {
+        confab_store::events::record(
+            &mut tx.conn(),
+            confab_domain::AccountId(t.account_id),
+            "conversation_updated",
+            None,
+            &json!({}),
+            long_ago,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    app.app.run_outbox().await.unwrap();
+    let now = app.clock.now().unix_seconds();
+    assert_eq!(events_around(&app, now).await.0, 2_500);
+
+    app.app.schedule_retention().await.unwrap();
+    // The job is due again at once while it finds rows: runs of 1,000, 1,000 and 500, then one
+    // that finds nothing and waits an hour. The clock has not moved.
+    assert_eq!(app.app.run_pending_jobs().await.unwrap(), 4);
+    assert_eq!(events_around(&app, now).await, (0, 0));
+    assert_eq!(app.app.run_pending_jobs().await.unwrap(), 0);
+}
