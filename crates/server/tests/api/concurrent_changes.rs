@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, acc};
 
 /// Sessions waiting for the PostgreSQL session `holder` (the test's transaction): directly, or
 /// queued behind one that does (a row's later waiters queue on its first).
-async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
+pub(crate) async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
     let stmt = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from_as("pg_stat_activity", "a")
@@ -30,6 +30,14 @@ async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
         .await
         .unwrap()
         .unwrap_or(0)
+}
+
+/// The PostgreSQL session of a transaction of the test.
+pub(crate) async fn backend_pid(tx: &mut confab_store::Tx) -> i32 {
+    let pid = Query::select()
+        .expr(Expr::cust("pg_backend_pid()"))
+        .to_owned();
+    tx.conn().fetch_scalar::<i32>(&pid).await.unwrap().unwrap()
 }
 
 /// A POST sent from a task of its own, so the test can hold a transaction meanwhile.
@@ -60,10 +68,7 @@ async fn a_change_waits_while_another_change_of_the_conversation_holds_it_and_th
         .unwrap();
     assert!(held.is_some());
     let holder = if postgres {
-        let pid = Query::select()
-            .expr(Expr::cust("pg_backend_pid()"))
-            .to_owned();
-        tx.conn().fetch_scalar::<i32>(&pid).await.unwrap().unwrap()
+        backend_pid(&mut tx).await
     } else {
         0
     };

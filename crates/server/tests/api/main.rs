@@ -31,6 +31,7 @@ mod search;
 mod search_and_filter;
 mod seed;
 mod service_keys;
+mod single_conversation;
 mod smtp_sink;
 mod snapshots;
 mod teams_and_labels;
