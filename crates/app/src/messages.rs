@@ -4,16 +4,18 @@
 use std::collections::HashMap;
 
 use confab_domain::api_key::KeyScope;
-use confab_domain::conversation::{self as conv_rules, ActorKind, ConversationStatus};
+use confab_domain::conversation::{
+    self as conv_rules, ActorKind, Conversation, ConversationStatus,
+};
 use confab_domain::message::{
     self as msg_rules, ContentType, MessageStatus, MessageType, SenderType,
 };
 use confab_domain::{AgentBotId, ConversationId, MessageId};
 use confab_store::messages::{self, MessageChanges, MessageWindow};
-use confab_store::{agent_bots, contacts, conversations};
+use confab_store::{agent_bots, contacts};
 use serde_json::{Value, json};
 
-use crate::attachments::Upload;
+use crate::attachments::{StoredUpload, Upload};
 use crate::conversations::{ConversationView, MessageView};
 use crate::error::{AppError, AppResult};
 use crate::lifecycle::{Acting, NewMessageSpec};
@@ -157,7 +159,7 @@ impl App {
         let now = self.now();
         // Files are written before the transaction and removed again if it fails.
         let stored = self.store_uploads(&input.attachments).await?;
-        let result: AppResult<MessageView> = async {
+        let written: AppResult<(Conversation, MessageId)> = async {
             let mut tx = self.store().begin().await?;
             let mut c = tx.conn();
             let conv = self.load_conversation(&mut c, scope, display_id).await?;
@@ -200,19 +202,35 @@ impl App {
             self.attach_stored(&mut c, &conv, msg.id, &stored, now)
                 .await?;
             if message_type == MessageType::Incoming {
-                self.reopen_on_incoming(&mut c, conv.id, &acting, now)
-                    .await?;
+                self.reopen_on_incoming(&mut c, &conv, &acting, now).await?;
             }
-            let mut view = self.message_view(&mut c, &conv, msg.id).await?;
             tx.commit().await?;
-            view.echo_id = input.echo_id.clone();
-            Ok(view)
+            Ok((conv, msg.id))
         }
         .await;
-        if result.is_err() {
-            self.remove_stored(&stored).await;
-        }
-        result
+        self.written_message_view(written, &stored, input.echo_id.clone())
+            .await
+    }
+
+    /// The answer to a new message: its view, read after the commit so the writer is not held
+    /// for it. When the transaction failed, the files stored for the message are removed.
+    pub(crate) async fn written_message_view(
+        &self,
+        written: AppResult<(Conversation, MessageId)>,
+        stored: &[StoredUpload],
+        echo_id: Option<String>,
+    ) -> AppResult<MessageView> {
+        let (conv, id) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                self.remove_stored(stored).await;
+                return Err(e);
+            }
+        };
+        let mut c = self.store().conn();
+        let mut view = self.message_view(&mut c, &conv, id).await?;
+        view.echo_id = echo_id;
+        Ok(view)
     }
 
     /// One message of a conversation, read again, with its sender and attachments.
@@ -233,14 +251,16 @@ impl App {
     /// An incoming message reopens a snoozed or resolved conversation (§4.2), unless the
     /// contact is blocked or the snooze was set not to wake on a reply; a bot inbox takes a
     /// resolved one back to pending; spam stays spam.
+    ///
+    /// `conv` is the conversation as the transaction loaded it before adding the message: a
+    /// message changes neither its status nor its snooze.
     pub(crate) async fn reopen_on_incoming(
         &self,
         c: &mut confab_store::Conn<'_>,
-        id: ConversationId,
+        conv: &confab_domain::conversation::Conversation,
         acting: &Acting,
         now: confab_domain::Timestamp,
     ) -> AppResult<()> {
-        let conv = conversations::get_conversation(c, id).await?;
         let contact = contacts::get_contact(c, conv.account_id, conv.contact_id).await?;
         let has_bot = agent_bots::inbox_has_bot(c, conv.inbox_id).await?;
         let Some(to) = conv_rules::reopen_on_incoming(
@@ -263,7 +283,7 @@ impl App {
         } else {
             Acting::system()
         };
-        self.set_status_tx(c, &conv, to, None, &who, now).await?;
+        self.set_status_tx(c, conv, to, None, &who, now).await?;
         Ok(())
     }
 

@@ -364,7 +364,7 @@ impl App {
         )?;
         let now = self.now();
         let stored = self.store_uploads(&input.attachments).await?;
-        let result: AppResult<MessageView> = async {
+        let written = async {
             let mut tx = self.store().begin().await?;
             let mut c = tx.conn();
             let (customer, conv) = self
@@ -382,18 +382,13 @@ impl App {
                 .await?;
             self.attach_stored(&mut c, &conv, msg.id, &stored, now)
                 .await?;
-            self.reopen_on_incoming(&mut c, conv.id, &acting, now)
-                .await?;
-            let mut view = self.message_view(&mut c, &conv, msg.id).await?;
+            self.reopen_on_incoming(&mut c, &conv, &acting, now).await?;
             tx.commit().await?;
-            view.echo_id = input.echo_id.clone();
-            Ok(view)
+            Ok((conv, msg.id))
         }
         .await;
-        if result.is_err() {
-            self.remove_stored(&stored).await;
-        }
-        result
+        self.written_message_view(written, &stored, input.echo_id.clone())
+            .await
     }
 
     /// `PATCH …/messages/:id`: the contact submits the values of an interactive message (a

@@ -23,6 +23,7 @@ mod custom_attributes_and_filters;
 mod errors;
 mod fernand;
 mod lifecycle;
+mod message_files;
 mod messages;
 mod platform;
 mod public;
