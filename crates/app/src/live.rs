@@ -16,6 +16,7 @@ use confab_domain::conversation::Conversation;
 use confab_domain::message::MessageType;
 use confab_domain::{AccountId, ContactId, ContactInboxId, InboxId, Role, UserId};
 use confab_store::events::EventRow;
+use confab_store::live::EventFeed;
 use confab_store::presence::{self, Present};
 use confab_store::{accounts, contacts, inboxes, users};
 use serde_json::Value;
@@ -310,8 +311,28 @@ impl App {
         }))
     }
 
-    /// Follows committed events and pushes them to this node's sockets until `stop`.
-    pub async fn run_live_until(&self, stop: impl std::future::Future<Output = ()>) {
+    /// Opens the feed of events committed from now on; `None` (logged) when the database
+    /// cannot be reached, and then [`Self::run_live_until`] opens it, retrying.
+    ///
+    /// The server opens it before serving its first request, so a socket that connects never
+    /// misses an event committed after it did.
+    pub async fn open_live_feed(&self) -> Option<EventFeed> {
+        match self.store().event_feed().await {
+            Ok(f) => Some(f),
+            Err(e) => {
+                tracing::error!(error = %e, "opening the live event feed");
+                None
+            }
+        }
+    }
+
+    /// Follows committed events (from `feed` when it is open already) and pushes them to this
+    /// node's sockets until `stop`.
+    pub async fn run_live_until(
+        &self,
+        feed: Option<EventFeed>,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
         // Stopping closes this node's sockets (their clients reconnect elsewhere or later).
         struct CloseAll<'a>(&'a Hub);
         impl Drop for CloseAll<'_> {
@@ -321,17 +342,17 @@ impl App {
         }
         let _close = CloseAll(self.hub());
         tokio::pin!(stop);
-        let mut feed = loop {
-            match self.store().event_feed().await {
-                Ok(f) => break f,
-                Err(e) => {
-                    tracing::error!(error = %e, "opening the live event feed");
-                    tokio::select! {
-                        () = &mut stop => return,
-                        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                    }
+        let mut feed = match feed {
+            Some(f) => f,
+            None => loop {
+                if let Some(f) = self.open_live_feed().await {
+                    break f;
                 }
-            }
+                tokio::select! {
+                    () = &mut stop => return,
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            },
         };
         loop {
             let batch = tokio::select! {

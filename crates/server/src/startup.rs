@@ -202,8 +202,11 @@ impl Server {
         background.spawn(async move { app.run_jobs_until(stop.cancelled_owned()).await });
         let (app, stop) = (self.app.clone(), shutdown.clone());
         background.spawn(async move { app.run_outbox_until(stop.cancelled_owned()).await });
+        // Open before the first request is served: a socket never misses what commits after
+        // it connected.
+        let feed = self.app.open_live_feed().await;
         let (app, stop) = (self.app.clone(), shutdown.clone());
-        background.spawn(async move { app.run_live_until(stop.cancelled_owned()).await });
+        background.spawn(async move { app.run_live_until(feed, stop.cancelled_owned()).await });
         let (app, stop) = (self.app.clone(), shutdown.clone());
         background.spawn(async move {
             app.run_credential_watch_until(stop.cancelled_owned()).await;

@@ -67,12 +67,18 @@ async fn next_event(ws: &mut Ws) -> (String, Value) {
 /// The next broadcast of one of `events`, skipping others (a conversation change also sends
 /// `conversation.updated` and friends).
 async fn next_of(ws: &mut Ws, events: &[&str]) -> Value {
-    loop {
-        let (e, data) = next_event(ws).await;
-        if events.contains(&e.as_str()) {
-            return data;
+    // Pings keep arriving, so each frame comes in time even when the event never does.
+    let wanted = async {
+        loop {
+            let (e, data) = next_event(ws).await;
+            if events.contains(&e.as_str()) {
+                return data;
+            }
         }
-    }
+    };
+    let arrived = tokio::time::timeout(PATIENCE, wanted).await;
+    assert!(arrived.is_ok(), "none of {events:?} arrived in time");
+    arrived.unwrap()
 }
 
 /// Subscribes to `RoomChannel` with `identifier`; returns the server's answer type.
