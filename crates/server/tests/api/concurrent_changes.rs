@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, acc};
 
 /// Sessions waiting for the PostgreSQL session `holder` (the test's transaction): directly, or
 /// queued behind one that does (a row's later waiters queue on its first).
-pub(crate) async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
+async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
     let stmt = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from_as("pg_stat_activity", "a")
@@ -30,6 +30,20 @@ pub(crate) async fn blocked_by(app: &TestApp, holder: i32) -> i64 {
         .await
         .unwrap()
         .unwrap_or(0)
+}
+
+/// Waits until `n` sessions queue behind the PostgreSQL session `holder`; fails the test with
+/// `what` when they have not after 10 s.
+pub(crate) async fn wait_until_blocked(app: &TestApp, holder: i32, n: i64, what: &str) {
+    let mut waited = false;
+    for _ in 0..500 {
+        if blocked_by(app, holder).await >= n {
+            waited = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(waited, "{what}");
 }
 
 /// The PostgreSQL session of a transaction of the test.
@@ -88,18 +102,8 @@ async fn a_change_waits_while_another_change_of_the_conversation_holds_it_and_th
     );
     if postgres {
         // Both wait for the transaction that read the conversation.
-        let mut waited = false;
-        for _ in 0..500 {
-            if blocked_by(&app, holder).await >= 2 {
-                waited = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(
-            waited,
-            "the changes did not wait for the conversation's row"
-        );
+        let what = "the changes did not wait for the conversation's row";
+        wait_until_blocked(&app, holder, 2, what).await;
     } else {
         // SQLite: the transaction holds the one writer.
         tokio::time::sleep(Duration::from_millis(200)).await;

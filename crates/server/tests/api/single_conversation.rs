@@ -9,7 +9,7 @@ use confab_store::{Engine, contacts};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::concurrent_changes::{backend_pid, blocked_by};
+use crate::concurrent_changes::{backend_pid, wait_until_blocked};
 use crate::conversations::toggle;
 use crate::helpers::{Tenant, TestApp, acc};
 use crate::public::{conversations_path, new_source, open, public_inbox};
@@ -107,15 +107,8 @@ async fn two_at_once(
         })
         .collect();
     if postgres {
-        let mut waited = false;
-        for _ in 0..500 {
-            if blocked_by(app, holder).await >= 2 {
-                waited = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(waited, "the creations did not wait for the identity's row");
+        let what = "the creations did not wait for the identity's row";
+        wait_until_blocked(app, holder, 2, what).await;
     } else {
         // SQLite: the transaction holds the one writer.
         tokio::time::sleep(Duration::from_millis(200)).await;
