@@ -257,7 +257,7 @@ impl App {
     pub(crate) async fn reopen_on_incoming(
         &self,
         c: &mut confab_store::Conn<'_>,
-        conv: &confab_domain::conversation::Conversation,
+        conv: &Conversation,
         acting: &Acting,
         now: confab_domain::Timestamp,
     ) -> AppResult<()> {

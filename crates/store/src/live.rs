@@ -8,8 +8,8 @@
 //!
 //! A PostgreSQL listener whose connection drops hears nothing until it reconnects. Ids there
 //! come from a sequence and need not commit in order, so "after the last id delivered" could
-//! skip an event; instead the feed remembers the ids it delivered over the last [`LOOKBACK`]
-//! and, after a reconnect, reads every event after those that it has not delivered.
+//! skip an event; instead the feed remembers the ids it delivered over the last `LOOKBACK`
+//! (30 s) and, after a reconnect, reads every event after those that it has not delivered.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
