@@ -403,17 +403,13 @@ impl App {
         {
             return Err(AppError::Forbidden(texts::NOT_AUTHORIZED));
         }
-        if inbox.lock_to_single_conversation {
-            // Two creations at once wait for each other on the identity's row (PostgreSQL), so
-            // the second finds the first's conversation.
-            contacts::lock_contact_inbox(&mut c, contact_inbox.id).await?;
-            if let Some(existing) =
+        if inbox.lock_to_single_conversation
+            && let Some(existing) =
                 conversations::last_of_contact_inbox(&mut c, contact_inbox.id).await?
-            {
-                tx.commit().await?;
-                let mut c = self.store().conn();
-                return self.conversation_view(&mut c, scope, existing).await;
-            }
+        {
+            tx.commit().await?;
+            let mut c = self.store().conn();
+            return self.conversation_view(&mut c, scope, existing).await;
         }
         if let Some(a) = input.assignee_id
             && accounts::find_account_user(&mut c, account, a)

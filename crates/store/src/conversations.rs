@@ -191,10 +191,17 @@ pub async fn find_by_uuid(
 
 /// The latest conversation of a contact in an inbox (`lock_to_single_conversation`; locked in
 /// a transaction: see `for_change`).
+///
+/// In a transaction the identity's row is locked first: locking the conversation alone locks
+/// nothing while the contact has none, and two creations at once would each make one. With the
+/// identity locked, the second waits and then finds the first's.
 pub async fn last_of_contact_inbox(
     c: &mut Conn<'_>,
     contact_inbox: ContactInboxId,
 ) -> Result<Option<Conversation>, StoreError> {
+    if c.in_transaction() {
+        crate::contacts::lock_contact_inbox(c, contact_inbox).await?;
+    }
     let stmt = select()
         .and_where(Expr::col(("conversations", "contact_inbox_id")).eq(contact_inbox.get()))
         .order_by(("conversations", "id"), Order::Desc)

@@ -170,9 +170,6 @@ impl App {
         let mut c = tx.conn();
         let customer = self.customer(&mut c, inbox_identifier, source_id).await?;
         let ci = customer.contact_inbox.id;
-        // The identity's row is locked first (PostgreSQL), so two concurrent creations see each
-        // other: the second finds the first's conversation, or counts it against the limit.
-        confab_store::contacts::lock_contact_inbox(&mut c, ci).await?;
         if customer.inbox.lock_to_single_conversation
             && let Some(existing) = conversations::last_of_contact_inbox(&mut c, ci).await?
         {
@@ -182,6 +179,9 @@ impl App {
             tx.commit().await?;
             return Ok(view);
         }
+        // The identity's row is locked first (PostgreSQL), so two concurrent creations count
+        // each other.
+        confab_store::contacts::lock_contact_inbox(&mut c, ci).await?;
         let (recent, oldest) = conversations::created_since(
             &mut c,
             ci,

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::conversations::{conversation, setup};
 use crate::helpers::{TestApp, acc};
-use crate::messages::{BOUNDARY, PNG, multipart, upload};
+use crate::messages::{PNG, multipart, upload, upload_as};
 use crate::public::{conversations_path, new_source, public_inbox};
 
 /// The files in the app's attachment store (`attachments/<first two characters>/<key>`).
@@ -48,18 +48,8 @@ async fn a_message_refused_in_its_transaction_leaves_no_file_and_a_written_one_k
         "/public/api/v1{}/{id}/messages",
         conversations_path(&identifier, &jane)
     );
-    let r = app
-        .client
-        .post(format!("{}{path}", app.base))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    let r = upload_as(&app, &app.base, &path, None, body()).await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
     assert_eq!(stored_files(&app), 0);
 
     let ok = acc(&t, &format!("/conversations/{id}/messages"));

@@ -560,7 +560,7 @@ pub const PNG: &[u8] = &[
 pub const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-pub const BOUNDARY: &str = "confab-test-boundary-7d1f";
+const BOUNDARY: &str = "confab-test-boundary-7d1f";
 
 /// A multipart body: text fields, then files as (field, file name, content type, bytes).
 pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> Vec<u8> {
@@ -589,19 +589,25 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -
 
 /// Posts a multipart body to `path` on the server at `base`.
 pub async fn upload(app: &TestApp, base: &str, path: &str, token: &str, body: Vec<u8>) -> Resp {
-    let resp = app
-        .client
-        .post(format!("{base}{path}"))
-        .header("api_access_token", token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    into_resp(resp).await
+    upload_as(app, base, path, Some(token), body).await
+}
+
+/// [`upload`] with a token or none (the customer's side sends none).
+pub async fn upload_as(
+    app: &TestApp,
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> Resp {
+    let mut req = app.client.post(format!("{base}{path}")).header(
+        "content-type",
+        format!("multipart/form-data; boundary={BOUNDARY}"),
+    );
+    if let Some(token) = token {
+        req = req.header("api_access_token", token);
+    }
+    into_resp(req.body(body).send().await.unwrap()).await
 }
 
 /// The path of a `data_url` (its host is the configured frontend URL, not the test server).
